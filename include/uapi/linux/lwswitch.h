@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * lwswitch: direct thread-to-thread hand-off for Linux.
+ *
+ * Opening /dev/lwswitch creates a *switch domain*, one per open file
+ * description.  A thread joins the domain with LWSWITCH_IOC_REGISTER and is
+ * then a *member*, named inside that domain by a small non-zero handle.
+ * Only members of the same domain may resume each other; holding the file
+ * descriptor is the consent (a domain spans processes only if the fd is
+ * passed on purpose, e.g. with SCM_RIGHTS).
+ *
+ * Every member owns one *resume token* (park/unpark semantics).  A resume
+ * sent to a member that is not blocked is kept as a pending token; the
+ * member's next wait consumes it and returns at once.  Tokens do not count:
+ * two resumes before a wait leave one token.  No resume is lost and none is
+ * delivered twice.
+ *
+ * All commands use struct arguments with explicit padding and reserved
+ * fields; reserved fields and unknown flag bits must be zero and are
+ * rejected with -EINVAL, so the ABI can grow without a version field.
+ * Times are nanoseconds of CLOCK_MONOTONIC.
+ *
+ * Errors common to every command (listed again per command):
+ *   ENOTTY  unknown command.
+ *   EFAULT  the argument pointer is not readable/writable.
+ *   EINVAL  a reserved field or unknown flag bit is non-zero.
+ */
+#ifndef _UAPI_LINUX_LWSWITCH_H
+#define _UAPI_LINUX_LWSWITCH_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define LWSWITCH_DEVICE_NAME	"lwswitch"
+#define LWSWITCH_API_VERSION	1
+
+/* Ioctl type; 0xB8 is unassigned in Documentation/userspace-api/ioctl. */
+#define LWSWITCH_IOC_MAGIC	0xB8
+
+/**
+ * enum lwswitch_placement - where LWSWITCH_IOC_SWITCHTO runs the target.
+ * @LWSWITCH_PLACE_WAKE:	plain wake-up; the scheduler chooses the CPU
+ *				(the target often lands on another CPU).
+ * @LWSWITCH_PLACE_CURRENT_CPU:	the target is woken directly onto the caller's
+ *				CPU through the scheduler's WF_CURRENT_CPU
+ *				wake flag (kernels >= 6.6).
+ * @LWSWITCH_PLACE_FTRACE:	the target is woken onto the caller's CPU by
+ *				an ftrace hook on the fair class's wake-up CPU
+ *				selection that acts only on lwswitch hand-offs
+ *				(kernels without an exported WF_CURRENT_CPU path).
+ *
+ * In every mode the target's CPU affinity, as the user set it, is honoured
+ * and never changed: a target that may not run on the caller's CPU is woken
+ * where the scheduler places it.
+ */
+enum lwswitch_placement {
+	LWSWITCH_PLACE_WAKE		= 0,
+	LWSWITCH_PLACE_CURRENT_CPU	= 1,
+	LWSWITCH_PLACE_FTRACE		= 2,
+};
+
+/* Bits of lwswitch_info.features. */
+#define LWSWITCH_FEAT_TIMEOUT		_BITULL(0)	/* relative and absolute timeouts */
+#define LWSWITCH_FEAT_LOOKUP_TID	_BITULL(1)	/* LWSWITCH_IOC_LOOKUP */
+#define LWSWITCH_FEAT_OWNER_DEAD	_BITULL(2)	/* -EOWNERDEAD on a dead partner */
+
+/**
+ * struct lwswitch_info - argument of LWSWITCH_IOC_INFO.
+ * @flags:	(in) must be 0.
+ * @version:	(out) LWSWITCH_API_VERSION of the running module.
+ * @placement:	(out) the enum lwswitch_placement SWITCHTO uses now.
+ * @max_members: (out) the most members one domain may have.
+ * @features:	(out) LWSWITCH_FEAT_* bits.
+ * @max_domains: (out) the most domains that may exist at once.
+ * @__pad:	(in) must be 0.
+ * @reserved:	(in) must be 0.
+ */
+struct lwswitch_info {
+	__u32 flags;
+	__u32 version;
+	__u32 placement;
+	__u32 max_members;
+	__u64 features;
+	__u32 max_domains;
+	__u32 __pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct lwswitch_register - argument of LWSWITCH_IOC_REGISTER.
+ * @flags:	(in) must be 0.
+ * @handle:	(out) the caller's handle in this domain, never 0.
+ * @reserved:	(in) must be 0.
+ */
+struct lwswitch_register {
+	__u32 flags;
+	__u32 handle;
+	__u64 reserved[3];
+};
+
+/**
+ * struct lwswitch_lookup - argument of LWSWITCH_IOC_LOOKUP.
+ * @tid:	(in) a thread id, as seen in the caller's PID namespace.
+ * @handle:	(out) that thread's handle in this domain.
+ * @flags:	(in) must be 0.
+ * @__pad:	(in) must be 0.
+ * @reserved:	(in) must be 0.
+ */
+struct lwswitch_lookup {
+	__u32 tid;
+	__u32 handle;
+	__u32 flags;
+	__u32 __pad;
+	__u64 reserved[2];
+};
+
+/* Bits of lwswitch_hop.flags. */
+#define LWSWITCH_HOP_TIMEOUT	_BITUL(0) /* @timeout_ns is relative */
+#define LWSWITCH_HOP_ABSTIME	_BITUL(1) /* @timeout_ns is a CLOCK_MONOTONIC deadline */
+#define LWSWITCH_HOP_HERE	_BITUL(2) /* WAKE: run the target on the caller's CPU */
+
+/**
+ * struct lwswitch_hop - argument of SWITCHTO, WAKE and WAIT.
+ * @target:	(in) handle of the member to resume; 0 for WAIT.
+ * @flags:	(in) LWSWITCH_HOP_* bits; TIMEOUT and ABSTIME exclude each
+ *		other and apply to SWITCHTO and WAIT; HERE applies to WAKE.
+ * @timeout_ns:	(in) with LWSWITCH_HOP_TIMEOUT, the longest time to block;
+ *		with LWSWITCH_HOP_ABSTIME, the CLOCK_MONOTONIC time at which
+ *		to give up; otherwise must be 0 (block without a time limit).
+ * @reserved:	(in) must be 0.
+ */
+struct lwswitch_hop {
+	__u32 target;
+	__u32 flags;
+	__u64 timeout_ns;
+	__u64 reserved[2];
+};
+
+/**
+ * LWSWITCH_IOC_INFO - describe the running module.
+ *
+ * Context: any thread holding the file descriptor; registration not needed.
+ * Return: 0 and struct lwswitch_info filled in, or
+ *   -EFAULT  the argument is not readable or writable;
+ *   -EINVAL  @flags, @__pad or @reserved is not zero.
+ */
+#define LWSWITCH_IOC_INFO	_IOWR(LWSWITCH_IOC_MAGIC, 0x01, struct lwswitch_info)
+
+/**
+ * LWSWITCH_IOC_REGISTER - make the calling thread a member of the domain.
+ *
+ * The member starts with no pending token.  A thread may be a member of
+ * several domains; each membership has its own handle and token.
+ *
+ * Context: the thread to register.
+ * Return: 0 and @handle set, or
+ *   -EFAULT  the argument is not readable or writable;
+ *   -EINVAL  @flags or @reserved is not zero;
+ *   -EEXIST  the caller is already a member of this domain;
+ *   -ENOSPC  the domain has max_members members already.
+ */
+#define LWSWITCH_IOC_REGISTER	_IOWR(LWSWITCH_IOC_MAGIC, 0x02, struct lwswitch_register)
+
+/**
+ * LWSWITCH_IOC_UNREGISTER - leave the domain.
+ *
+ * The caller's handle becomes unknown (later SWITCHTO/WAKE naming it fail
+ * with -ESRCH) and its pending token, if any, is dropped.  A thread that
+ * exits while registered is unregistered when the domain notices.
+ *
+ * Context: a member of this domain.
+ * Return: 0, or
+ *   -EFAULT  the argument is not readable;
+ *   -EINVAL  @flags or @reserved is not zero;
+ *   -EPERM   the caller is not a member of this domain.
+ */
+#define LWSWITCH_IOC_UNREGISTER	_IOWR(LWSWITCH_IOC_MAGIC, 0x03, struct lwswitch_register)
+
+/**
+ * LWSWITCH_IOC_LOOKUP - find the handle of a member by its thread id.
+ *
+ * Context: any thread holding the file descriptor.
+ * Return: 0 and @handle set, or
+ *   -EFAULT  the argument is not readable or writable;
+ *   -EINVAL  @flags, @__pad or @reserved is not zero, or @tid is 0;
+ *   -ESRCH   no live thread with that id is a member of this domain.
+ */
+#define LWSWITCH_IOC_LOOKUP	_IOWR(LWSWITCH_IOC_MAGIC, 0x04, struct lwswitch_lookup)
+
+/**
+ * LWSWITCH_IOC_SWITCHTO - resume @target on the caller's CPU and block.
+ *
+ * Delivers a resume to @target (waking it onto the caller's CPU when it is
+ * blocked, as enum lwswitch_placement says, or leaving a pending token when
+ * it is not), then blocks the caller until it is resumed itself, a signal
+ * arrives or the timeout expires.  A pending token of the caller's is
+ * consumed and the call returns at once, after delivering the resume.
+ *
+ * Restart semantics: the errors below split in two groups.  Before the
+ * resume is delivered (-EFAULT, -EINVAL, -EPERM, -ESRCH) nothing happened.
+ * After it (-EINTR, -ETIMEDOUT, -EOWNERDEAD) the target has its resume:
+ * never repeat the SWITCHTO, wait with LWSWITCH_IOC_WAIT instead.  The call
+ * is never restarted by the kernel.
+ *
+ * Context: a member of this domain.
+ * Return: 0 when the caller was resumed, or
+ *   -EFAULT     the argument is not readable;
+ *   -EINVAL     unknown @flags bits, HERE given, TIMEOUT and ABSTIME both
+ *               given, @timeout_ns non-zero without either, @reserved not
+ *               zero, or @target is the caller's own handle or 0;
+ *   -EPERM      the caller is not a member of this domain;
+ *   -ESRCH      @target is no member of this domain, or it has exited;
+ *   -EINTR      (resume delivered) a signal arrived while blocked;
+ *   -ETIMEDOUT  (resume delivered) the timeout expired, including a
+ *               relative timeout of 0 and a deadline already past;
+ *   -EOWNERDEAD (resume delivered) @target exited before it, or anyone,
+ *               resumed the caller.
+ */
+#define LWSWITCH_IOC_SWITCHTO	_IOWR(LWSWITCH_IOC_MAGIC, 0x05, struct lwswitch_hop)
+
+/**
+ * LWSWITCH_IOC_WAKE - resume @target without blocking.
+ *
+ * With LWSWITCH_HOP_HERE a blocked target is woken onto the caller's CPU
+ * (it runs when the caller next sleeps or is preempted).  A target that
+ * is not blocked gets a pending token.
+ *
+ * Context: a member of this domain.
+ * Return: 0, or
+ *   -EFAULT  the argument is not readable;
+ *   -EINVAL  unknown @flags bits, TIMEOUT or ABSTIME given, @timeout_ns or
+ *            @reserved not zero, or @target is the caller's own handle or 0;
+ *   -EPERM   the caller is not a member of this domain;
+ *   -ESRCH   @target is no member of this domain, or it has exited.
+ */
+#define LWSWITCH_IOC_WAKE	_IOWR(LWSWITCH_IOC_MAGIC, 0x06, struct lwswitch_hop)
+
+/**
+ * LWSWITCH_IOC_WAIT - block until resumed.
+ *
+ * Returns at once, consuming it, when a token is pending.  Never restarted
+ * by the kernel; with LWSWITCH_HOP_ABSTIME a retry after -EINTR keeps the
+ * same deadline.
+ *
+ * Context: a member of this domain.
+ * Return: 0 when the caller was resumed, or
+ *   -EFAULT     the argument is not readable;
+ *   -EINVAL     unknown @flags bits, HERE given, TIMEOUT and ABSTIME both
+ *               given, @timeout_ns non-zero without either, or @target or
+ *               @reserved not zero;
+ *   -EPERM      the caller is not a member of this domain;
+ *   -EINTR      a signal arrived while blocked;
+ *   -ETIMEDOUT  the timeout expired (at once for 0 or a past deadline).
+ */
+#define LWSWITCH_IOC_WAIT	_IOWR(LWSWITCH_IOC_MAGIC, 0x07, struct lwswitch_hop)
+
+#endif /* _UAPI_LINUX_LWSWITCH_H */
