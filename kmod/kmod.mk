@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+# kmod/kmod.mk — building lwswitch.ko (included by the top Makefile).
+#
+#   make module KDIR=/lib/modules/<abi>/build   in-tree build (./kmod/lwswitch.ko)
+#   make $(BUILD)/kmod/<abi>/lwswitch.ko        out-of-source build for a kernel
+#                                               whose headers are installed
+#   make checkpatch                             the kernel's checkpatch.pl on kmod/
+
+KMOD_SRCS := $(TOP)/Kbuild $(TOP)/kmod/Kbuild $(wildcard $(TOP)/kmod/*.[ch]) \
+	     $(TOP)/include/uapi/linux/lwswitch.h
+# W=1 clean is a requirement of ours, not of users building with dkms.
+KMOD_MAKEFLAGS := W=1 KCFLAGS=-Werror
+
+.PHONY: module module-clean checkpatch
+module:
+	$(MAKE) -C $(KDIR) M=$(TOP) $(KMOD_MAKEFLAGS) modules
+
+module-clean:
+	$(MAKE) -C $(KDIR) M=$(TOP) clean
+
+# Kbuild of 6.1 cannot put an external module's objects outside its source
+# tree, so each kernel gets a copy of the sources to build in.
+$(BUILD)/kmod/%/lwswitch.ko: $(KMOD_SRCS)
+	@test -d /lib/modules/$*/build || { echo "no headers for $*: run make deps" >&2; exit 1; }
+	@rm -rf $(BUILD)/kmod/$*/src && mkdir -p $(BUILD)/kmod/$*/src
+	@cp -r $(TOP)/Kbuild $(TOP)/kmod $(TOP)/include $(BUILD)/kmod/$*/src/
+	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/kmod/$*/src $(KMOD_MAKEFLAGS) modules
+	cp $(BUILD)/kmod/$*/src/kmod/lwswitch.ko $@
+
+# checkpatch.pl and its data files come from the kernel source package.
+CHECKPATCH_DIR := $(BUILD)/checkpatch
+$(CHECKPATCH_DIR)/checkpatch.pl:
+	@mkdir -p $(CHECKPATCH_DIR)
+	@src=$$(ls /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1); \
+	  top=$$(basename $$src .tar.xz); \
+	  tar -xJf $$src -C $(CHECKPATCH_DIR) --strip-components=2 \
+	    $$top/scripts/checkpatch.pl $$top/scripts/spelling.txt \
+	    $$top/scripts/const_structs.checkpatch
+	@touch $@
+
+# An out-of-tree module built for two kernel series must test the version
+# (LINUX_VERSION_CODE, and the comparison checkpatch wants reversed).
+checkpatch: $(CHECKPATCH_DIR)/checkpatch.pl
+	perl $(CHECKPATCH_DIR)/checkpatch.pl --no-tree --show-types \
+	  --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+	  -f $(filter %.c %.h,$(KMOD_SRCS))
+
+# ---- tests ----------------------------------------------------------------
+# The module's tests are static kselftest-harness programs run in the VM
+# (tests/vm/); kmod_zz_final checks that nothing leaked and runs last.
+KMOD_ABIS = $(shell $(TOP)/scripts/kernel-abi 6.1 2>/dev/null) \
+	    $(shell $(TOP)/scripts/kernel-abi 6.12 2>/dev/null)
+KMOD_TEST_SRCS := $(wildcard $(TOP)/tests/kmod/kmod_*.c)
+KMOD_TEST_BINS := $(patsubst $(TOP)/tests/kmod/%.c,$(BUILD)/tests/vm/%,$(KMOD_TEST_SRCS))
+VM_TESTS += $(filter-out %/kmod_zz_final,$(KMOD_TEST_BINS))
+VM_TESTS_LAST += $(BUILD)/tests/vm/kmod_zz_final
+
+TEST_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -static -pthread \
+	       -I$(TOP)/include/uapi -isystem $(HARNESS_DIR)
+
+$(BUILD)/tests/vm/kmod_%: $(TOP)/tests/kmod/kmod_%.c $(TOP)/tests/kmod/lws_kmod.h \
+			  $(TOP)/include/uapi/linux/lwswitch.h | $(HARNESS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $<
+
+.PHONY: kmod-tests check-kmod
+kmod-tests: $(KMOD_TEST_BINS)
+
+# Host-side checks of the module: W=1 -Werror builds against both kernels'
+# headers, dkms, checkpatch.
+HOST_CHECKS += check-kmod
+check-kmod:
+	@for abi in $(KMOD_ABIS); do \
+	  $(STEP) $(RESULTS)/host-kmod build-$$abi $(MAKE) --no-print-directory $(BUILD)/kmod/$$abi/lwswitch.ko; \
+	  $(STEP) $(RESULTS)/host-kmod dkms-$$abi $(TOP)/tests/dkms-build $$abi; \
+	done
+	@$(STEP) $(RESULTS)/host-kmod checkpatch $(MAKE) --no-print-directory checkpatch
+	@$(STEP) $(RESULTS)/host-kmod test-programs $(MAKE) --no-print-directory kmod-tests

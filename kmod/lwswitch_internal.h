@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lwswitch — internal declarations shared by the module's files.
+ *
+ * Locking and lifetime, in one place:
+ *
+ * - A domain (struct lws_domain) lives from open() to the last fput(); it
+ *   is freed with kfree_rcu() so that the exit hook, which finds members
+ *   under RCU, may still touch it during a grace period.
+ * - A member (struct lws_member) is published in three places: the
+ *   domain's handle xarray, the domain's tid xarray and the global task
+ *   hash.  It is *removed* exactly once (whoever wins the xchg on
+ *   ->gone: its own UNREGISTER, the exit/exec hook of its thread, or the
+ *   domain's release) and *freed* when its last reference is dropped,
+ *   after an RCU grace period.  The membership holds one reference; a
+ *   SWITCHTO caller holds one on its target while it is blocked on it.
+ * - A member's ->state (IDLE, TOKEN, WAITING) is its resume token: only
+ *   the member's own thread moves it out of TOKEN or into WAITING; any
+ *   thread may set TOKEN (atomic_xchg, a full barrier).  ->swq carries
+ *   the one sleeper (the member itself); its raw lock serialises wakers.
+ * - Nothing sleeps under a spinlock; the exit/exec hooks run in atomic
+ *   context and only take spinlocks.
+ */
+#ifndef _LWSWITCH_INTERNAL_H
+#define _LWSWITCH_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/swait.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+enum lws_state {
+	LWS_IDLE	= 0,	/* no token, not blocked */
+	LWS_TOKEN	= 1,	/* a resume is pending */
+	LWS_WAITING	= 2,	/* blocked in SWITCHTO or WAIT */
+};
+
+/* Why a membership ended (or began), for the lwswitch_member tracepoint. */
+enum lws_why {
+	LWS_WHY_REGISTER	= 0,
+	LWS_WHY_UNREGISTER	= 1,
+	LWS_WHY_EXIT		= 2,
+	LWS_WHY_EXEC		= 3,
+	LWS_WHY_CLOSE		= 4,
+};
+
+struct lws_domain {
+	struct xarray	members;	/* handle -> member (ALLOC1) */
+	struct xarray	by_tid;		/* task->pid (init ns) -> member */
+	u32		next_handle;	/* cyclic handle allocation */
+	atomic_t	nr_members;
+	struct rcu_head	rcu;
+};
+
+/* Value of ->blocked_on once the member it switched to is gone. */
+#define LWS_PARTNER_GONE	((struct lws_member *)1UL)
+
+struct lws_member {
+	atomic_t		state;		/* enum lws_state */
+	u32			handle;
+	struct task_struct	*task;		/* reference held */
+	struct lws_domain	*dom;
+	struct lws_member	*blocked_on;	/* SWITCHTO target while blocked */
+	struct swait_queue_head	swq;
+	pid_t			tid_key;	/* key in dom->by_tid */
+	int			gone;		/* removed (xchg'd once to 1) */
+	refcount_t		ref;
+	struct hlist_node	tnode;		/* in the global task hash */
+	struct rcu_head		rcu;
+};
+
+/* Counters, summed over CPUs by the debugfs "stats" file. */
+enum lws_stat {
+	LWS_STAT_SWITCHTO,
+	LWS_STAT_WAKE,
+	LWS_STAT_WAIT,
+	LWS_STAT_RESUME_WOKE,		/* resume found the target blocked */
+	LWS_STAT_RESUME_TOKEN,		/* resume left a pending token */
+	LWS_STAT_SAME_CPU,		/* SWITCHTO target queued on our CPU */
+	LWS_STAT_OTHER_CPU,		/* ... or not */
+	LWS_STAT_TOKEN_CONSUMED,	/* a wait returned at once on a token */
+	LWS_STAT_TIMEOUT,
+	LWS_STAT_INTERRUPTED,
+	LWS_STAT_OWNER_DEAD,
+	LWS_STAT_REGISTER,
+	LWS_STAT_UNREGISTER,
+	LWS_STAT_EXIT,			/* removed by the exit/exec hooks */
+	LWS_STAT_CLOSE,			/* removed by domain release */
+	LWS_NR_STATS
+};
+
+DECLARE_PER_CPU(unsigned long, lws_stats[LWS_NR_STATS]);
+
+static inline void lws_stat_inc(enum lws_stat s)
+{
+	this_cpu_inc(lws_stats[s]);
+}
+
+extern atomic_t lws_nr_domains;
+extern atomic_t lws_nr_members;
+
+/* lwswitch_place.c: where a resumed target runs. */
+extern int lws_placement;		/* enum lwswitch_placement in force */
+int lws_place_init(int requested);
+void lws_place_exit(void);
+/* Wake @m's sleeper; with @here, onto the calling CPU.  Holds m->swq.lock. */
+void lws_place_wake(struct lws_member *m, bool here);
+
+/* lwswitch_hooks.c: thread exit and exec end memberships. */
+int lws_hooks_init(void);
+void lws_hooks_exit(void);
+void lws_task_hash_add(struct lws_member *m);
+void lws_task_hash_del(struct lws_member *m);
+
+/* lwswitch_main.c */
+void lws_member_remove(struct lws_member *m, enum lws_why why);
+
+#endif /* _LWSWITCH_INTERNAL_H */

@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lwswitch — direct thread-to-thread hand-off: the misc device, its switch
+ * domains and ioctls.  The contract is include/uapi/linux/lwswitch.h; the
+ * locking and lifetime rules are in lwswitch_internal.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <linux/lwswitch.h>
+
+#include "lwswitch_internal.h"
+
+#define CREATE_TRACE_POINTS
+#include "lwswitch_trace.h"
+
+static unsigned int max_members = 16384;
+module_param(max_members, uint, 0644);
+MODULE_PARM_DESC(max_members, "Most members one domain may have (default 16384)");
+
+static unsigned int max_domains = 1024;
+module_param(max_domains, uint, 0644);
+MODULE_PARM_DESC(max_domains, "Most domains (open files) at once (default 1024)");
+
+static int placement = -1;
+module_param(placement, int, 0444);
+MODULE_PARM_DESC(placement,
+		 "Where SWITCHTO runs its target: -1 best available (default), 0 plain wake-up, 1 WF_CURRENT_CPU (>= 6.6), 2 ftrace hook");
+
+DEFINE_PER_CPU(unsigned long, lws_stats[LWS_NR_STATS]);
+atomic_t lws_nr_domains = ATOMIC_INIT(0);
+atomic_t lws_nr_members = ATOMIC_INIT(0);
+
+static struct kmem_cache *lws_member_cache;
+
+/* ---- members ---------------------------------------------------------- */
+
+static void lws_member_free_rcu(struct rcu_head *rcu)
+{
+	struct lws_member *m = container_of(rcu, struct lws_member, rcu);
+
+	put_task_struct(m->task);
+	kmem_cache_free(lws_member_cache, m);
+}
+
+static void lws_member_put(struct lws_member *m)
+{
+	if (refcount_dec_and_test(&m->ref))
+		call_rcu(&m->rcu, lws_member_free_rcu);
+}
+
+/*
+ * Remove @m from its domain, once.  Any context that may hold spinlocks but
+ * not m's swait lock: called by UNREGISTER, by the exit/exec hooks (atomic)
+ * and by the domain's release.  Members blocked in SWITCHTO on @m are woken
+ * with -EOWNERDEAD: nobody else is committed to resuming them.
+ */
+void lws_member_remove(struct lws_member *m, enum lws_why why)
+{
+	struct lws_domain *d = m->dom;
+	struct lws_member *w;
+	unsigned long idx;
+
+	/* Full barrier: pairs with the SWITCHTO caller's xchg on our state. */
+	if (xchg(&m->gone, 1))
+		return;
+
+	xa_erase(&d->members, m->handle);
+	xa_erase(&d->by_tid, m->tid_key);
+	lws_task_hash_del(m);
+	trace_lwswitch_member(m->handle, m->tid_key, why);
+
+	/*
+	 * Only SWITCHTO callers blocked on @m hold references beyond the
+	 * membership's; skip the scan when there are none.
+	 */
+	if (refcount_read(&m->ref) > 1) {
+		rcu_read_lock();
+		xa_for_each(&d->members, idx, w) {
+			if (cmpxchg(&w->blocked_on, m, LWS_PARTNER_GONE) == m)
+				lws_place_wake(w, false);
+		}
+		rcu_read_unlock();
+	}
+
+	atomic_dec(&d->nr_members);
+	atomic_dec(&lws_nr_members);
+	lws_member_put(m);
+}
+
+/*
+ * The caller's membership of @d, or NULL.  Stable for the caller: only its
+ * own thread (UNREGISTER, exit, exec) or the domain's release, which cannot
+ * run during an ioctl on the domain, removes it.
+ */
+static inline struct lws_member *lws_self(struct lws_domain *d)
+{
+	return xa_load(&d->by_tid, current->pid);
+}
+
+/*
+ * Give @t its resume token and wake it if it was blocked.  The xchg is a
+ * full barrier: the caller's earlier stores are visible to @t once it sees
+ * the token.
+ */
+static void lws_resume(struct lws_member *from, struct lws_member *t, bool here)
+{
+	int old = atomic_xchg(&t->state, LWS_TOKEN);
+
+	trace_lwswitch_resume(from->handle, t->handle, old == LWS_WAITING, here);
+	if (old != LWS_WAITING) {
+		lws_stat_inc(LWS_STAT_RESUME_TOKEN);
+		return;
+	}
+	lws_stat_inc(LWS_STAT_RESUME_WOKE);
+	lws_place_wake(t, here);
+}
+
+/*
+ * Block until resumed, a signal, the deadline (KTIME_MAX: none) or, for a
+ * SWITCHTO caller, the end of the member it switched to.  A resume that
+ * races with any of the others wins: it is consumed and 0 returned.
+ */
+static int lws_park(struct lws_member *me, ktime_t deadline, u32 target)
+{
+	DECLARE_SWAITQUEUE(wait);
+	int ret = 0;
+
+	if (atomic_cmpxchg(&me->state, LWS_TOKEN, LWS_IDLE) == LWS_TOKEN) {
+		lws_stat_inc(LWS_STAT_TOKEN_CONSUMED);
+		return 0;
+	}
+	if (deadline != KTIME_MAX && ktime_compare(deadline, ktime_get()) <= 0) {
+		lws_stat_inc(LWS_STAT_TIMEOUT);
+		return -ETIMEDOUT;
+	}
+	/* Only we leave IDLE for WAITING; failure means a token arrived. */
+	if (atomic_cmpxchg(&me->state, LWS_IDLE, LWS_WAITING) != LWS_IDLE) {
+		atomic_set(&me->state, LWS_IDLE);
+		lws_stat_inc(LWS_STAT_TOKEN_CONSUMED);
+		return 0;
+	}
+
+	trace_lwswitch_block(me->handle, target);
+	for (;;) {
+		prepare_to_swait_exclusive(&me->swq, &wait, TASK_INTERRUPTIBLE);
+		if (atomic_read(&me->state) == LWS_TOKEN)
+			break;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (READ_ONCE(me->blocked_on) == LWS_PARTNER_GONE) {
+			ret = -EOWNERDEAD;
+			break;
+		}
+		if (deadline == KTIME_MAX) {
+			schedule();
+		} else if (!schedule_hrtimeout_range(&deadline,
+						     current->timer_slack_ns,
+						     HRTIMER_MODE_ABS)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	finish_swait(&me->swq, &wait);
+
+	if (atomic_cmpxchg(&me->state, LWS_WAITING, LWS_IDLE) != LWS_WAITING) {
+		/* TOKEN: only we leave it, so a plain store is enough. */
+		atomic_set(&me->state, LWS_IDLE);
+		ret = 0;
+	}
+	if (ret == -EINTR)
+		lws_stat_inc(LWS_STAT_INTERRUPTED);
+	else if (ret == -ETIMEDOUT)
+		lws_stat_inc(LWS_STAT_TIMEOUT);
+	else if (ret == -EOWNERDEAD)
+		lws_stat_inc(LWS_STAT_OWNER_DEAD);
+	trace_lwswitch_unblock(me->handle, ret);
+	return ret;
+}
+
+/* ---- ioctls ------------------------------------------------------------ */
+
+#define LWS_HOP_TIMEOUTS (LWSWITCH_HOP_TIMEOUT | LWSWITCH_HOP_ABSTIME)
+
+static int lws_get_hop(struct lwswitch_hop *hop, const void __user *uarg,
+		       u32 allowed)
+{
+	if (copy_from_user(hop, uarg, sizeof(*hop)))
+		return -EFAULT;
+	if (hop->flags & ~allowed)
+		return -EINVAL;
+	if ((hop->flags & LWS_HOP_TIMEOUTS) == LWS_HOP_TIMEOUTS)
+		return -EINVAL;
+	if (!(hop->flags & LWS_HOP_TIMEOUTS) && hop->timeout_ns)
+		return -EINVAL;
+	if (hop->reserved[0] || hop->reserved[1])
+		return -EINVAL;
+	return 0;
+}
+
+/* The absolute CLOCK_MONOTONIC deadline of @hop; KTIME_MAX for none. */
+static ktime_t lws_deadline(const struct lwswitch_hop *hop)
+{
+	if (hop->timeout_ns > (u64)KTIME_MAX)
+		return KTIME_MAX;
+	if (hop->flags & LWSWITCH_HOP_ABSTIME)
+		return (ktime_t)hop->timeout_ns;
+	if (hop->flags & LWSWITCH_HOP_TIMEOUT)
+		return ktime_add_safe(ktime_get(), (ktime_t)hop->timeout_ns);
+	return KTIME_MAX;
+}
+
+/* Find the live member @handle for @me; under rcu_read_lock(). */
+static int lws_target(struct lws_domain *d, struct lws_member *me, u32 handle,
+		      struct lws_member **tp)
+{
+	struct lws_member *t;
+
+	if (!handle || handle == me->handle)
+		return -EINVAL;
+	t = xa_load(&d->members, handle);
+	if (!t || READ_ONCE(t->gone))
+		return -ESRCH;
+	*tp = t;
+	return 0;
+}
+
+static long lws_ioc_switchto(struct lws_domain *d, void __user *uarg)
+{
+	struct lws_member *me, *t;
+	struct lwswitch_hop hop;
+	ktime_t deadline;
+	int ret;
+
+	ret = lws_get_hop(&hop, uarg, LWS_HOP_TIMEOUTS);
+	if (ret)
+		return ret;
+	me = lws_self(d);
+	if (!me)
+		return -EPERM;
+	deadline = lws_deadline(&hop);
+	lws_stat_inc(LWS_STAT_SWITCHTO);
+
+	rcu_read_lock();
+	ret = lws_target(d, me, hop.target, &t);
+	if (!ret && !refcount_inc_not_zero(&t->ref))
+		ret = -ESRCH;
+	if (ret) {
+		rcu_read_unlock();
+		return ret;
+	}
+	rcu_read_unlock();
+
+	/*
+	 * Publish what we are blocked on before the resume (whose xchg is a
+	 * full barrier), then look at ->gone: either we see the target gone
+	 * or lws_member_remove() sees our ->blocked_on (and our reference).
+	 */
+	WRITE_ONCE(me->blocked_on, t);
+	lws_resume(me, t, true);
+	if (READ_ONCE(t->gone))
+		cmpxchg(&me->blocked_on, t, LWS_PARTNER_GONE);
+
+	ret = lws_park(me, deadline, t->handle);
+	WRITE_ONCE(me->blocked_on, NULL);
+	lws_member_put(t);
+	return ret;
+}
+
+static long lws_ioc_wake(struct lws_domain *d, void __user *uarg)
+{
+	struct lws_member *me, *t;
+	struct lwswitch_hop hop;
+	int ret;
+
+	ret = lws_get_hop(&hop, uarg, LWSWITCH_HOP_HERE);
+	if (ret)
+		return ret;
+	me = lws_self(d);
+	if (!me)
+		return -EPERM;
+	lws_stat_inc(LWS_STAT_WAKE);
+
+	rcu_read_lock();
+	ret = lws_target(d, me, hop.target, &t);
+	if (!ret)
+		lws_resume(me, t, hop.flags & LWSWITCH_HOP_HERE);
+	rcu_read_unlock();
+	return ret;
+}
+
+static long lws_ioc_wait(struct lws_domain *d, void __user *uarg)
+{
+	struct lws_member *me;
+	struct lwswitch_hop hop;
+	int ret;
+
+	ret = lws_get_hop(&hop, uarg, LWS_HOP_TIMEOUTS);
+	if (ret)
+		return ret;
+	if (hop.target)
+		return -EINVAL;
+	me = lws_self(d);
+	if (!me)
+		return -EPERM;
+	lws_stat_inc(LWS_STAT_WAIT);
+	return lws_park(me, lws_deadline(&hop), 0);
+}
+
+static long lws_ioc_info(void __user *uarg)
+{
+	struct lwswitch_info info;
+
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	if (info.flags || info.__pad || info.reserved[0] || info.reserved[1])
+		return -EINVAL;
+
+	memset(&info, 0, sizeof(info));
+	info.version = LWSWITCH_API_VERSION;
+	info.placement = lws_placement;
+	info.max_members = READ_ONCE(max_members);
+	info.max_domains = READ_ONCE(max_domains);
+	info.features = LWSWITCH_FEAT_TIMEOUT | LWSWITCH_FEAT_LOOKUP_TID |
+			LWSWITCH_FEAT_OWNER_DEAD;
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long lws_ioc_register(struct lws_domain *d, void __user *uarg)
+{
+	struct lwswitch_register reg;
+	struct lws_member *m;
+	int ret;
+
+	if (copy_from_user(&reg, uarg, sizeof(reg)))
+		return -EFAULT;
+	if (reg.flags || reg.handle || reg.reserved[0] || reg.reserved[1] ||
+	    reg.reserved[2])
+		return -EINVAL;
+
+	if (atomic_inc_return(&d->nr_members) > READ_ONCE(max_members)) {
+		ret = -ENOSPC;
+		goto err_count;
+	}
+	m = kmem_cache_zalloc(lws_member_cache, GFP_KERNEL);
+	if (!m) {
+		ret = -ENOMEM;
+		goto err_count;
+	}
+	atomic_set(&m->state, LWS_IDLE);
+	init_swait_queue_head(&m->swq);
+	refcount_set(&m->ref, 1);
+	m->dom = d;
+	m->task = get_task_struct(current);
+	m->tid_key = current->pid;
+
+	ret = xa_insert(&d->by_tid, m->tid_key, m, GFP_KERNEL);
+	if (ret) {
+		ret = ret == -EBUSY ? -EEXIST : ret;
+		goto err_free;
+	}
+	ret = xa_alloc_cyclic(&d->members, &m->handle, m,
+			      XA_LIMIT(1, INT_MAX), &d->next_handle, GFP_KERNEL);
+	if (ret < 0) {
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto err_tid;
+	}
+	atomic_inc(&lws_nr_members);
+	lws_task_hash_add(m);
+	lws_stat_inc(LWS_STAT_REGISTER);
+	trace_lwswitch_member(m->handle, m->tid_key, LWS_WHY_REGISTER);
+
+	reg.handle = m->handle;
+	if (copy_to_user(uarg, &reg, sizeof(reg))) {
+		/* Loses nothing: the registration is undone. */
+		lws_member_remove(m, LWS_WHY_UNREGISTER);
+		return -EFAULT;
+	}
+	return 0;
+
+err_tid:
+	xa_erase(&d->by_tid, m->tid_key);
+err_free:
+	put_task_struct(m->task);
+	kmem_cache_free(lws_member_cache, m);
+err_count:
+	atomic_dec(&d->nr_members);
+	return ret;
+}
+
+static long lws_ioc_unregister(struct lws_domain *d, void __user *uarg)
+{
+	struct lwswitch_register reg;
+	struct lws_member *me;
+
+	if (copy_from_user(&reg, uarg, sizeof(reg)))
+		return -EFAULT;
+	if (reg.flags || reg.handle || reg.reserved[0] || reg.reserved[1] ||
+	    reg.reserved[2])
+		return -EINVAL;
+	me = lws_self(d);
+	if (!me)
+		return -EPERM;
+	lws_stat_inc(LWS_STAT_UNREGISTER);
+	lws_member_remove(me, LWS_WHY_UNREGISTER);
+	return 0;
+}
+
+static long lws_ioc_lookup(struct lws_domain *d, void __user *uarg)
+{
+	struct lwswitch_lookup lk;
+	struct task_struct *task;
+	struct lws_member *m = NULL;
+
+	if (copy_from_user(&lk, uarg, sizeof(lk)))
+		return -EFAULT;
+	if (!lk.tid || lk.handle || lk.flags || lk.__pad || lk.reserved[0] ||
+	    lk.reserved[1])
+		return -EINVAL;
+	if (lk.tid > PID_MAX_LIMIT)
+		return -ESRCH;
+
+	rcu_read_lock();
+	task = pid_task(find_vpid(lk.tid), PIDTYPE_PID);
+	if (task)
+		m = xa_load(&d->by_tid, task->pid);
+	if (m && !READ_ONCE(m->gone))
+		lk.handle = m->handle;
+	rcu_read_unlock();
+	if (!lk.handle)
+		return -ESRCH;
+
+	if (copy_to_user(uarg, &lk, sizeof(lk)))
+		return -EFAULT;
+	return 0;
+}
+
+static long lws_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct lws_domain *d = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case LWSWITCH_IOC_SWITCHTO:
+		return lws_ioc_switchto(d, uarg);
+	case LWSWITCH_IOC_WAIT:
+		return lws_ioc_wait(d, uarg);
+	case LWSWITCH_IOC_WAKE:
+		return lws_ioc_wake(d, uarg);
+	case LWSWITCH_IOC_REGISTER:
+		return lws_ioc_register(d, uarg);
+	case LWSWITCH_IOC_UNREGISTER:
+		return lws_ioc_unregister(d, uarg);
+	case LWSWITCH_IOC_LOOKUP:
+		return lws_ioc_lookup(d, uarg);
+	case LWSWITCH_IOC_INFO:
+		return lws_ioc_info(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* ---- the device -------------------------------------------------------- */
+
+static int lws_open(struct inode *inode, struct file *file)
+{
+	struct lws_domain *d;
+
+	if (atomic_inc_return(&lws_nr_domains) > READ_ONCE(max_domains)) {
+		atomic_dec(&lws_nr_domains);
+		return -EMFILE;
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		atomic_dec(&lws_nr_domains);
+		return -ENOMEM;
+	}
+	xa_init_flags(&d->members, XA_FLAGS_ALLOC1);
+	xa_init(&d->by_tid);
+	atomic_set(&d->nr_members, 0);
+	file->private_data = d;
+	return 0;
+}
+
+/*
+ * The last reference to the file is gone, so no ioctl is running on the
+ * domain and no member is blocked in it.  Members whose threads still live
+ * are removed; an exit hook racing with us on one of them loses or wins the
+ * xchg in lws_member_remove() and touches the domain under RCU only, which
+ * kfree_rcu() waits for.
+ */
+static int lws_release(struct inode *inode, struct file *file)
+{
+	struct lws_domain *d = file->private_data;
+	struct lws_member *m;
+	unsigned long idx;
+
+	rcu_read_lock();
+	xa_for_each(&d->members, idx, m) {
+		lws_stat_inc(LWS_STAT_CLOSE);
+		lws_member_remove(m, LWS_WHY_CLOSE);
+	}
+	rcu_read_unlock();
+	xa_destroy(&d->members);
+	xa_destroy(&d->by_tid);
+	kfree_rcu(d, rcu);
+	atomic_dec(&lws_nr_domains);
+	return 0;
+}
+
+static const struct file_operations lws_fops = {
+	.owner		= THIS_MODULE,
+	.open		= lws_open,
+	.release	= lws_release,
+	.unlocked_ioctl	= lws_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice lws_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= LWSWITCH_DEVICE_NAME,
+	.fops	= &lws_fops,
+	.mode	= 0666,
+};
+
+/* ---- debugfs counters -------------------------------------------------- */
+
+static const char * const lws_stat_names[LWS_NR_STATS] = {
+	[LWS_STAT_SWITCHTO]		= "switchto",
+	[LWS_STAT_WAKE]			= "wake",
+	[LWS_STAT_WAIT]			= "wait",
+	[LWS_STAT_RESUME_WOKE]		= "resume_woke",
+	[LWS_STAT_RESUME_TOKEN]		= "resume_token",
+	[LWS_STAT_SAME_CPU]		= "same_cpu",
+	[LWS_STAT_OTHER_CPU]		= "other_cpu",
+	[LWS_STAT_TOKEN_CONSUMED]	= "token_consumed",
+	[LWS_STAT_TIMEOUT]		= "timeout",
+	[LWS_STAT_INTERRUPTED]		= "interrupted",
+	[LWS_STAT_OWNER_DEAD]		= "owner_dead",
+	[LWS_STAT_REGISTER]		= "register",
+	[LWS_STAT_UNREGISTER]		= "unregister",
+	[LWS_STAT_EXIT]			= "exit",
+	[LWS_STAT_CLOSE]		= "close",
+};
+
+static int lws_stats_show(struct seq_file *s, void *unused)
+{
+	unsigned long sum;
+	int i, cpu;
+
+	seq_printf(s, "domains %d\n", atomic_read(&lws_nr_domains));
+	seq_printf(s, "members %d\n", atomic_read(&lws_nr_members));
+	seq_printf(s, "placement %d\n", lws_placement);
+	for (i = 0; i < LWS_NR_STATS; i++) {
+		sum = 0;
+		for_each_possible_cpu(cpu)
+			sum += per_cpu(lws_stats[i], cpu);
+		seq_printf(s, "%s %lu\n", lws_stat_names[i], sum);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lws_stats);
+
+static struct dentry *lws_debugfs;
+
+/* ---- module ------------------------------------------------------------ */
+
+static int __init lws_init(void)
+{
+	int ret;
+
+	lws_member_cache = KMEM_CACHE(lws_member, 0);
+	if (!lws_member_cache)
+		return -ENOMEM;
+	ret = lws_place_init(placement);
+	if (ret)
+		goto err_cache;
+	ret = lws_hooks_init();
+	if (ret)
+		goto err_place;
+	ret = misc_register(&lws_misc);
+	if (ret)
+		goto err_hooks;
+
+	lws_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("stats", 0444, lws_debugfs, NULL, &lws_stats_fops);
+	pr_info("ready, placement %d\n", lws_placement);
+	return 0;
+
+err_hooks:
+	lws_hooks_exit();
+err_place:
+	lws_place_exit();
+err_cache:
+	kmem_cache_destroy(lws_member_cache);
+	return ret;
+}
+
+static void __exit lws_exit(void)
+{
+	debugfs_remove_recursive(lws_debugfs);
+	misc_deregister(&lws_misc);
+	lws_hooks_exit();
+	lws_place_exit();
+	/* Wait for lws_member_free_rcu() and kfree_rcu() callbacks. */
+	rcu_barrier();
+	kmem_cache_destroy(lws_member_cache);
+}
+
+module_init(lws_init);
+module_exit(lws_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Direct thread-to-thread hand-off (switchto) device");
+MODULE_AUTHOR("The lwswitch developers");
+MODULE_VERSION("0.1");

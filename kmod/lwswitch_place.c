@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lwswitch — placement: running a resumed target on the resumer's CPU.
+ *
+ * A plain wake-up lets the fair class choose the target's CPU, and with an
+ * idle sibling it nearly always chooses the sibling: a cross-CPU wake-up
+ * (IPI, idle exit) per hop.  SWITCHTO wants the target queued on the
+ * caller's CPU, which the caller is about to leave, without touching the
+ * target's user-visible affinity.  Two mechanisms, chosen at load time:
+ *
+ * LWSWITCH_PLACE_CURRENT_CPU (kernels >= 6.6): swake_up_locked() is
+ *   exported and, since 6.6, passes its wake flags to try_to_wake_up();
+ *   WF_CURRENT_CPU makes select_task_rq_fair() return the waking CPU when
+ *   the target's affinity allows it.  The flag lives in the private
+ *   kernel/sched/sched.h; its value (0x40 in 6.6 to 6.12) is mirrored here.
+ *
+ * LWSWITCH_PLACE_FTRACE (older kernels, 6.1): an ftrace hook on
+ *   select_task_rq_fair() that acts only when the task being placed is the
+ *   one this CPU is waking for lwswitch right now (a per-CPU marker set
+ *   under the target's swait lock, i.e. with interrupts off).  It then
+ *   redirects the call to a function returning the current CPU, again only
+ *   if the target's affinity allows it.  Every other wake-up on the system
+ *   pays one ftrace call and a per-CPU compare; the benchmark measures it.
+ *
+ * LWSWITCH_PLACE_WAKE: the plain wake-up, for comparison.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ftrace.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/swait.h>
+#include <linux/version.h>
+
+#include <linux/lwswitch.h>
+
+#include "lwswitch_internal.h"
+
+int lws_placement = LWSWITCH_PLACE_WAKE;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+/* From kernel/sched/sched.h (6.6 .. 6.12). */
+#define LWS_WF_CURRENT_CPU	0x40
+#define lws_swake(q, wf)	swake_up_locked(q, wf)
+#define LWS_HAVE_CURRENT_CPU	1
+#else
+#define LWS_WF_CURRENT_CPU	0
+#define lws_swake(q, wf)	((void)(wf), swake_up_locked(q))
+#define LWS_HAVE_CURRENT_CPU	0
+#endif
+
+#if defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_X86_64)
+#define LWS_HAVE_FTRACE		1
+
+/* The task this CPU is waking for an lwswitch hand-off, or NULL. */
+static DEFINE_PER_CPU(struct task_struct *, lws_wakee);
+static bool lws_ftrace_registered;
+
+/* Stands in for select_task_rq_fair() for lwswitch wake-ups. */
+static int notrace lws_select_this_cpu(struct task_struct *p, int prev_cpu,
+				       int wake_flags)
+{
+	return raw_smp_processor_id();
+}
+
+static void notrace lws_ftrace_handler(unsigned long ip, unsigned long parent_ip,
+				       struct ftrace_ops *ops,
+				       struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct task_struct *p;
+
+	if (!regs)
+		return;
+	p = (struct task_struct *)regs_get_kernel_argument(regs, 0);
+	if (likely(p != __this_cpu_read(lws_wakee)))
+		return;
+	if (!cpumask_test_cpu(raw_smp_processor_id(), p->cpus_ptr))
+		return;
+	instruction_pointer_set(regs, (unsigned long)lws_select_this_cpu);
+}
+
+static struct ftrace_ops lws_ftrace_ops = {
+	.func	= lws_ftrace_handler,
+	.flags	= FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+};
+
+static int lws_ftrace_register(void)
+{
+	char func[] = "select_task_rq_fair";
+	int ret;
+
+	ret = ftrace_set_filter(&lws_ftrace_ops, func, strlen(func), 0);
+	if (ret)
+		return ret;
+	ret = register_ftrace_function(&lws_ftrace_ops);
+	if (ret) {
+		ftrace_free_filter(&lws_ftrace_ops);
+		return ret;
+	}
+	lws_ftrace_registered = true;
+	return 0;
+}
+
+static void lws_ftrace_unregister(void)
+{
+	if (!lws_ftrace_registered)
+		return;
+	unregister_ftrace_function(&lws_ftrace_ops);
+	ftrace_free_filter(&lws_ftrace_ops);
+	lws_ftrace_registered = false;
+}
+#else
+#define LWS_HAVE_FTRACE		0
+static int lws_ftrace_register(void) { return -EOPNOTSUPP; }
+static void lws_ftrace_unregister(void) { }
+#endif
+
+/**
+ * lws_place_init - choose and set up the placement mechanism.
+ * @requested: an enum lwswitch_placement, or -1 for the best available.
+ *
+ * Return: 0, or -EINVAL when @requested is unknown or unavailable on this
+ * kernel.  With -1, a failed ftrace set-up falls back to plain wake-ups.
+ */
+int lws_place_init(int requested)
+{
+	int ret;
+
+	if (requested < 0)
+		requested = LWS_HAVE_CURRENT_CPU ? LWSWITCH_PLACE_CURRENT_CPU :
+			    LWS_HAVE_FTRACE ? LWSWITCH_PLACE_FTRACE :
+			    LWSWITCH_PLACE_WAKE;
+
+	switch (requested) {
+	case LWSWITCH_PLACE_WAKE:
+		break;
+	case LWSWITCH_PLACE_CURRENT_CPU:
+		if (!LWS_HAVE_CURRENT_CPU) {
+			pr_err("placement=1 needs a kernel >= 6.6\n");
+			return -EINVAL;
+		}
+		break;
+	case LWSWITCH_PLACE_FTRACE:
+		ret = lws_ftrace_register();
+		if (ret) {
+			pr_warn("ftrace placement unavailable (%d), using plain wake-ups\n",
+				ret);
+			requested = LWSWITCH_PLACE_WAKE;
+		}
+		break;
+	default:
+		pr_err("unknown placement %d\n", requested);
+		return -EINVAL;
+	}
+	lws_placement = requested;
+	return 0;
+}
+
+void lws_place_exit(void)
+{
+	lws_ftrace_unregister();
+}
+
+/*
+ * Wake the sleeper of @m (if it has reached its swait queue; if not, it
+ * will see its token before it sleeps).  Interrupts are off under the
+ * raw lock, which also keeps the per-CPU marker on this CPU.
+ */
+void lws_place_wake(struct lws_member *m, bool here)
+{
+	unsigned long flags;
+	int wf = 0;
+
+	raw_spin_lock_irqsave(&m->swq.lock, flags);
+	if (here) {
+		if (lws_placement == LWSWITCH_PLACE_CURRENT_CPU)
+			wf = LWS_WF_CURRENT_CPU;
+#if LWS_HAVE_FTRACE
+		else if (lws_placement == LWSWITCH_PLACE_FTRACE)
+			__this_cpu_write(lws_wakee, m->task);
+#endif
+	}
+	lws_swake(&m->swq, wf);
+#if LWS_HAVE_FTRACE
+	__this_cpu_write(lws_wakee, NULL);
+#endif
+	if (here)
+		lws_stat_inc(task_cpu(m->task) == raw_smp_processor_id() ?
+			     LWS_STAT_SAME_CPU : LWS_STAT_OTHER_CPU);
+	raw_spin_unlock_irqrestore(&m->swq.lock, flags);
+}
