@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the module's tests: thin ioctl wrappers that return
+ * -errno (0 on success), the debugfs counters, thread ids.
+ */
+#ifndef LWS_KMOD_TEST_H
+#define LWS_KMOD_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/lwswitch.h>
+
+#define LWS_DEV		"/dev/lwswitch"
+#define LWS_STATS	"/sys/kernel/debug/lwswitch/stats"
+#define LWS_PARAM(p)	"/sys/module/lwswitch/parameters/" p
+
+static inline int lws_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+static inline int lws_open(void)
+{
+	int fd = open(LWS_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Register the calling thread; returns the handle (> 0) or -errno. */
+static inline int lws_register(int fd)
+{
+	struct lwswitch_register r = { 0 };
+	int ret = lws_ioctl(fd, LWSWITCH_IOC_REGISTER, &r);
+
+	return ret ? ret : (int)r.handle;
+}
+
+static inline int lws_unregister(int fd)
+{
+	struct lwswitch_register r = { 0 };
+
+	return lws_ioctl(fd, LWSWITCH_IOC_UNREGISTER, &r);
+}
+
+static inline int lws_switchto(int fd, uint32_t target)
+{
+	struct lwswitch_hop h = { .target = target };
+
+	return lws_ioctl(fd, LWSWITCH_IOC_SWITCHTO, &h);
+}
+
+static inline int lws_switchto_timeout(int fd, uint32_t target, uint64_t ns)
+{
+	struct lwswitch_hop h = { .target = target, .flags = LWSWITCH_HOP_TIMEOUT,
+				  .timeout_ns = ns };
+
+	return lws_ioctl(fd, LWSWITCH_IOC_SWITCHTO, &h);
+}
+
+static inline int lws_wake(int fd, uint32_t target)
+{
+	struct lwswitch_hop h = { .target = target };
+
+	return lws_ioctl(fd, LWSWITCH_IOC_WAKE, &h);
+}
+
+static inline int lws_wait(int fd)
+{
+	struct lwswitch_hop h = { 0 };
+
+	return lws_ioctl(fd, LWSWITCH_IOC_WAIT, &h);
+}
+
+static inline int lws_wait_timeout(int fd, uint64_t ns)
+{
+	struct lwswitch_hop h = { .flags = LWSWITCH_HOP_TIMEOUT, .timeout_ns = ns };
+
+	return lws_ioctl(fd, LWSWITCH_IOC_WAIT, &h);
+}
+
+static inline int lws_lookup(int fd, uint32_t tid)
+{
+	struct lwswitch_lookup l = { .tid = tid };
+	int ret = lws_ioctl(fd, LWSWITCH_IOC_LOOKUP, &l);
+
+	return ret ? ret : (int)l.handle;
+}
+
+static inline pid_t lws_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static inline uint64_t lws_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One counter of the debugfs "stats" file, or -1 if unreadable. */
+static inline long lws_stat(const char *name)
+{
+	char key[64];
+	long val, ret = -1;
+	FILE *f = fopen(LWS_STATS, "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &val) == 2)
+		if (!strcmp(key, name)) {
+			ret = val;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+static inline int lws_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* A started-thread rendezvous: the thread publishes its handle and tid. */
+struct lws_peer {
+	int		fd;
+	volatile int	handle;
+	volatile pid_t	tid;
+	volatile int	ret;
+	volatile int	ready;
+	volatile int	stop;
+	pthread_t	thread;
+};
+
+static inline void lws_peer_wait_ready(struct lws_peer *p)
+{
+	while (!__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
+		usleep(1000);
+}
+
+#endif /* LWS_KMOD_TEST_H */
