@@ -224,6 +224,16 @@ static ktime_t lws_deadline(const struct lwswitch_hop *hop)
 	return KTIME_MAX;
 }
 
+/*
+ * Whether @m has left, or is leaving: its thread may already look dead to
+ * user space (pthread_join() returns at the CLEARTID wake in exit_mm(),
+ * before the exit hook runs), and PF_EXITING is set before that.
+ */
+static inline bool lws_member_leaving(const struct lws_member *m)
+{
+	return READ_ONCE(m->gone) || (READ_ONCE(m->task->flags) & PF_EXITING);
+}
+
 /* Find the live member @handle for @me; under rcu_read_lock(). */
 static int lws_target(struct lws_domain *d, struct lws_member *me, u32 handle,
 		      struct lws_member **tp)
@@ -233,7 +243,7 @@ static int lws_target(struct lws_domain *d, struct lws_member *me, u32 handle,
 	if (!handle || handle == me->handle)
 		return -EINVAL;
 	t = xa_load(&d->members, handle);
-	if (!t || READ_ONCE(t->gone))
+	if (!t || lws_member_leaving(t))
 		return -ESRCH;
 	*tp = t;
 	return 0;
@@ -440,7 +450,7 @@ static long lws_ioc_lookup(struct lws_domain *d, void __user *uarg)
 	task = pid_task(find_vpid(lk.tid), PIDTYPE_PID);
 	if (task)
 		m = xa_load(&d->by_tid, task->pid);
-	if (m && !READ_ONCE(m->gone))
+	if (m && !lws_member_leaving(m))
 		lk.handle = m->handle;
 	rcu_read_unlock();
 	if (!lk.handle)
