@@ -48,8 +48,9 @@ checkpatch: $(CHECKPATCH_DIR)/checkpatch.pl
 # ---- tests ----------------------------------------------------------------
 # The module's tests are static kselftest-harness programs run in the VM
 # (tests/vm/); kmod_zz_final checks that nothing leaked and runs last.
-KMOD_ABIS = $(shell $(TOP)/scripts/kernel-abi 6.1 2>/dev/null) \
-	    $(shell $(TOP)/scripts/kernel-abi 6.12 2>/dev/null)
+# Resolved on first use only (apt-cache takes a second or so per call).
+KMOD_ABIS = $(eval KMOD_ABIS := $(shell $(TOP)/scripts/kernel-abi 6.1 2>/dev/null) \
+	    $(shell $(TOP)/scripts/kernel-abi 6.12 2>/dev/null))$(KMOD_ABIS)
 KMOD_TEST_SRCS := $(wildcard $(TOP)/tests/kmod/kmod_*.c)
 KMOD_TEST_BINS := $(patsubst $(TOP)/tests/kmod/%.c,$(BUILD)/tests/vm/%,$(KMOD_TEST_SRCS))
 VM_TESTS += $(filter-out %/kmod_zz_final,$(KMOD_TEST_BINS))

@@ -174,6 +174,12 @@ static int lws_park(struct lws_member *me, ktime_t deadline, u32 target)
 			ret = -ETIMEDOUT;
 			break;
 		}
+		/*
+		 * The usual wake-up: the waker dequeued our swait entry, so
+		 * leaving now takes no lock (finish_swait() sees it empty).
+		 */
+		if (atomic_read(&me->state) == LWS_TOKEN)
+			break;
 	}
 	finish_swait(&me->swq, &wait);
 
