@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lws-pingpong: strict two-thread ping-pong round trips, one hand-off
+ * mechanism per row, measured in one process (so in one VM boot) so that
+ * ratios between rows mean something.
+ *
+ *   switchto      LWSWITCH_IOC_SWITCHTO both ways (one system call per hop)
+ *   futex         FUTEX_WAKE + FUTEX_WAIT, threads unpinned
+ *   futex-pinned  the same, both threads pinned to one CPU
+ *   yield-pinned  sched_yield() until it is my turn, both pinned to one CPU:
+ *                 the floor for any kernel-mediated hand-off
+ *   getppid       a null system call
+ *
+ * Each row: one warm-up repetition, then --reps timed repetitions; the
+ * median is reported with p10/p90 (nearest rank) and the count.  Proof
+ * that each hop really blocked: context switches per hop (voluntary, or
+ * for sched_yield, which the kernel counts as involuntary, all of them),
+ * from getrusage(RUSAGE_THREAD) on both threads, in a separate untimed
+ * repetition that also records, with getcpu(), how often the resumed
+ * thread ran on the CPU of the thread that resumed it.
+ *
+ * Output: CSV rows "kernel,case,impl,metric,value,unit,p10,p90,runs".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/lwswitch.h>
+
+#define MAX_REPS 64
+
+static char kernel[128];
+static const char *suffix = "";
+static int reps = 5;
+static long scale = 1;			/* divides iteration counts (--quick) */
+
+/* ---- time and CPU ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ull +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ull;
+}
+
+static void thread_csw(long *vol, long *invol)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	*vol = ru.ru_nvcsw;
+	*invol = ru.ru_nivcsw;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted v[0..n). */
+static double pct(const double *v, int n, int p)
+{
+	int i = (p * n + 99) / 100 - 1;
+
+	return v[i < 0 ? 0 : i >= n ? n - 1 : i];
+}
+
+static void row(const char *cas, const char *impl, const char *metric,
+		double *v, int n, const char *unit)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	printf("%s,%s,%s%s,%s,%.4g,%s,%.4g,%.4g,%d\n", kernel, cas, impl, suffix,
+	       metric, n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, unit,
+	       pct(v, n, 10), pct(v, n, 90), n);
+	fflush(stdout);
+}
+
+static void row1(const char *cas, const char *impl, const char *metric,
+		 double v, const char *unit)
+{
+	row(cas, impl, metric, &v, 1, unit);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set)) {
+		fprintf(stderr, "cannot pin to CPU %d\n", cpu);
+		exit(1);
+	}
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "lws-pingpong: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+/* ---- the mechanisms: one hop = give the turn to the peer and wait ---- */
+
+enum mech { M_SWITCHTO, M_FUTEX, M_YIELD };
+
+struct pp {
+	enum mech mech;
+	int pinned;
+	long iters;			/* round trips */
+	int probe;			/* record CPUs and context switches */
+	/* switchto */
+	int fd;
+	uint32_t handle[2];
+	/* futex and yield */
+	uint32_t turn __attribute__((aligned(64)));
+	/* probe results */
+	int last_cpu __attribute__((aligned(64)));
+	long same_cpu[2], hops[2];
+	long vcsw[2], ivcsw[2];
+	pthread_barrier_t start;
+};
+
+static long sys_futex(uint32_t *uaddr, int op, uint32_t val)
+{
+	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+}
+
+static void hop_ioctl(struct pp *pp, unsigned long cmd, uint32_t target)
+{
+	struct lwswitch_hop h = { .target = target };
+
+	if (ioctl(pp->fd, cmd, &h))
+		die("switchto ioctl", errno);
+}
+
+/* Pass the turn from @me to the peer and return when it comes back. */
+static void hand_over(struct pp *pp, int me, int last)
+{
+	uint32_t peer = !me;
+
+	switch (pp->mech) {
+	case M_SWITCHTO:
+		hop_ioctl(pp, last ? LWSWITCH_IOC_WAKE : LWSWITCH_IOC_SWITCHTO,
+			  pp->handle[peer]);
+		break;
+	case M_FUTEX:
+		__atomic_store_n(&pp->turn, peer, __ATOMIC_RELEASE);
+		sys_futex(&pp->turn, FUTEX_WAKE_PRIVATE, 1);
+		if (last)
+			break;
+		while (__atomic_load_n(&pp->turn, __ATOMIC_ACQUIRE) != (uint32_t)me)
+			sys_futex(&pp->turn, FUTEX_WAIT_PRIVATE, peer);
+		break;
+	case M_YIELD:
+		__atomic_store_n(&pp->turn, peer, __ATOMIC_RELEASE);
+		if (last)
+			break;
+		while (__atomic_load_n(&pp->turn, __ATOMIC_ACQUIRE) != (uint32_t)me)
+			sched_yield();
+		break;
+	}
+}
+
+/* Wait for the first turn (thread 1 only). */
+static void first_turn(struct pp *pp, int me)
+{
+	switch (pp->mech) {
+	case M_SWITCHTO:
+		hop_ioctl(pp, LWSWITCH_IOC_WAIT, 0);
+		break;
+	case M_FUTEX:
+		while (__atomic_load_n(&pp->turn, __ATOMIC_ACQUIRE) != (uint32_t)me)
+			sys_futex(&pp->turn, FUTEX_WAIT_PRIVATE, !me);
+		break;
+	case M_YIELD:
+		while (__atomic_load_n(&pp->turn, __ATOMIC_ACQUIRE) != (uint32_t)me)
+			sched_yield();
+		break;
+	}
+}
+
+/* Record, on waking, whether we run where our resumer ran. */
+static inline void probe_wake(struct pp *pp, int me)
+{
+	pp->same_cpu[me] += sched_getcpu() == pp->last_cpu;
+	pp->hops[me]++;
+}
+
+static void *pp_thread(void *arg)
+{
+	struct pp *pp = ((void **)arg)[0];
+	int me = (int)(long)((void **)arg)[1];
+	long v0, i0, v1, i1;
+
+	if (pp->pinned)
+		pin(0);
+	if (pp->mech == M_SWITCHTO) {
+		struct lwswitch_register r = { 0 };
+
+		if (ioctl(pp->fd, LWSWITCH_IOC_REGISTER, &r))
+			die("register", errno);
+		pp->handle[me] = r.handle;
+	}
+	pthread_barrier_wait(&pp->start);
+	thread_csw(&v0, &i0);
+	if (me == 1) {
+		first_turn(pp, me);
+		if (pp->probe)
+			probe_wake(pp, me);
+	}
+	for (long i = 0; i < pp->iters; i++) {
+		int last = me == 1 && i == pp->iters - 1;
+
+		if (pp->probe)
+			pp->last_cpu = sched_getcpu();
+		hand_over(pp, me, last);
+		if (pp->probe && !last)
+			probe_wake(pp, me);
+	}
+	thread_csw(&v1, &i1);
+	pp->vcsw[me] = v1 - v0;
+	pp->ivcsw[me] = i1 - i0;
+	if (pp->mech == M_SWITCHTO) {
+		struct lwswitch_register r = { 0 };
+
+		ioctl(pp->fd, LWSWITCH_IOC_UNREGISTER, &r);
+	}
+	return NULL;
+}
+
+/* One repetition: returns wall ns per round trip; *cpu gets CPU ns. */
+static double pp_run(struct pp *pp, double *cpu)
+{
+	pthread_t t[2];
+	void *args[2][2] = { { pp, (void *)0L }, { pp, (void *)1L } };
+	uint64_t t0, c0;
+
+	pp->turn = 0;
+	memset(pp->same_cpu, 0, sizeof(pp->same_cpu));
+	memset(pp->hops, 0, sizeof(pp->hops));
+	pthread_barrier_init(&pp->start, NULL, 3);
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, pp_thread, args[i]))
+			die("pthread_create", errno);
+	pthread_barrier_wait(&pp->start);
+	t0 = now_ns();
+	c0 = cpu_ns();
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	*cpu = (double)(cpu_ns() - c0) / (double)pp->iters;
+	pthread_barrier_destroy(&pp->start);
+	return (double)(now_ns() - t0) / (double)pp->iters;
+}
+
+static void bench_pingpong(const char *impl, enum mech mech, int pinned, long iters)
+{
+	struct pp pp = { .mech = mech, .pinned = pinned, .iters = iters / scale };
+	double wall[MAX_REPS], cpu[MAX_REPS], c, hops;
+
+	if (mech == M_SWITCHTO) {
+		pp.fd = open("/dev/lwswitch", O_RDWR | O_CLOEXEC);
+		if (pp.fd < 0)
+			die("/dev/lwswitch", errno);
+	}
+	pp.iters = pp.iters / 10 > 10 ? pp.iters / 10 : 10;
+	pp_run(&pp, &c);			/* warm-up */
+	pp.iters = iters / scale;
+	for (int r = 0; r < reps; r++)
+		wall[r] = pp_run(&pp, &cpu[r]);
+	row("pingpong", impl, "ns_per_roundtrip", wall, reps, "ns");
+	row("pingpong", impl, "cpu_ns_per_roundtrip", cpu, reps, "ns");
+
+	/* The untimed probe: placement and proof of blocking. */
+	pp.probe = 1;
+	pp_run(&pp, &c);
+	hops = 2.0 * (double)pp.iters;
+	row1("pingpong", impl, "same_cpu_pct",
+	     100.0 * (double)(pp.same_cpu[0] + pp.same_cpu[1]) /
+	     (double)(pp.hops[0] + pp.hops[1]), "%");
+	row1("pingpong", impl, "vcsw_per_hop",
+	     (double)(pp.vcsw[0] + pp.vcsw[1]) / hops, "switches");
+	row1("pingpong", impl, "csw_per_hop",
+	     (double)(pp.vcsw[0] + pp.vcsw[1] + pp.ivcsw[0] + pp.ivcsw[1]) / hops,
+	     "switches");
+	if (mech == M_SWITCHTO)
+		close(pp.fd);
+}
+
+static void bench_null_syscall(long iters)
+{
+	double v[MAX_REPS];
+
+	iters /= scale;
+	for (long i = 0; i < iters / 10; i++)
+		syscall(SYS_getppid);
+	for (int r = 0; r < reps; r++) {
+		uint64_t t0 = now_ns();
+
+		for (long i = 0; i < iters; i++)
+			syscall(SYS_getppid);
+		v[r] = (double)(now_ns() - t0) / (double)iters;
+	}
+	row("null-syscall", "getppid", "ns", v, reps, "ns");
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: lws-pingpong [--quick] [--reps N] [--only LIST] [--suffix S] [--header]\n"
+		"  LIST: comma-separated of switchto,futex,futex-pinned,yield-pinned,getppid\n");
+	exit(2);
+}
+
+static int wanted(const char *only, const char *name)
+{
+	char buf[256], *tok, *save;
+
+	if (!only)
+		return 1;
+	snprintf(buf, sizeof(buf), "%s", only);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, name))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "suffix", required_argument, NULL, 's' },
+		{ "header", no_argument, NULL, 'H' },
+		{ 0 }
+	};
+	const char *only = NULL;
+	struct utsname u;
+	int c, header = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': scale = 4; break;
+		case 'r': reps = atoi(optarg); break;
+		case 'o': only = optarg; break;
+		case 's': suffix = optarg; break;
+		case 'H': header = 1; break;
+		default: usage();
+		}
+	}
+	if (reps < 1 || reps > MAX_REPS)
+		usage();
+	uname(&u);
+	snprintf(kernel, sizeof(kernel), "%s", u.release);
+	if (header)
+		printf("kernel,case,impl,metric,value,unit,p10,p90,runs\n");
+
+	if (wanted(only, "switchto"))
+		bench_pingpong("switchto", M_SWITCHTO, 0, 20000);
+	if (wanted(only, "futex"))
+		bench_pingpong("futex", M_FUTEX, 0, 5000);
+	if (wanted(only, "futex-pinned"))
+		bench_pingpong("futex-pinned", M_FUTEX, 1, 20000);
+	if (wanted(only, "yield-pinned"))
+		bench_pingpong("yield-pinned", M_YIELD, 1, 20000);
+	if (wanted(only, "getppid"))
+		bench_null_syscall(200000);
+	return 0;
+}
