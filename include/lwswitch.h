@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lwswitch.h — Go-style channels and select on native threads.
+ *
+ * liblwswitch gives threads (and, through the bundled coroutine core,
+ * coroutines) Go's channel semantics: unbuffered and buffered channels,
+ * close, select with a timeout, and a direct hand-off from a sender to a
+ * blocked receiver.  Blocked threads sleep in the kernel through
+ * /dev/lwswitch (the "switchto" backend: a hand-off from one thread to a
+ * blocked peer is one LWSWITCH_IOC_SWITCHTO system call that runs the peer
+ * on the caller's CPU) or, without the module, through futexes (the
+ * "futex" backend).  Both backends have the same semantics.
+ *
+ * Conventions, for every function below:
+ *
+ *  - Errors are returned as negative errno values (-EINVAL, -EPIPE, ...);
+ *    errno is never used for reporting and its value after a call is
+ *    unspecified.  A call that fails changed nothing: no element was
+ *    queued, taken or lost.
+ *  - Timeouts are relative, in nanoseconds of CLOCK_MONOTONIC.  A negative
+ *    timeout waits forever; 0 never blocks.  A timeout too large to
+ *    represent as a deadline also waits forever.
+ *  - Blocking calls are not cancellation points and absorb signals: a
+ *    signal handler runs and the call goes on waiting, with the same
+ *    deadline.  No function is async-signal-safe.
+ *  - Memory ordering (Go's memory model): a send happens-before the
+ *    corresponding receive completes; the close of a channel
+ *    happens-before a receive that returns -EPIPE because of it; the k-th
+ *    receive from a channel of capacity C happens-before the (k+C)-th send
+ *    to it completes.  Every channel operation is a full synchronization
+ *    point for the elements it moves.
+ *  - Concurrency: every channel operation (send, receive, close, len, cap,
+ *    select) may run concurrently with every other one, on the same or on
+ *    different channels, from any number of threads and coroutines.  The
+ *    only exceptions: lws_chan_free() must not run concurrently with any
+ *    other use of that channel, and no thread may be blocked on it.
+ *
+ * Synchronization table (C = may run concurrently with, X = must not):
+ *
+ *               make  send  recv  close select len/cap free
+ *   send         C     C     C     C     C      C       X
+ *   recv         C     C     C     C     C      C       X
+ *   close        C     C     C     C(1)  C      C       X
+ *   select       C     C     C     C     C      C       X
+ *   free         C     X     X     X     X      X       X
+ *
+ *   (1) the second close of a channel returns -EPIPE.
+ *
+ * Threads: any thread may use the library; a thread that is not created
+ * with lws_thread_create() is set up on its first call (registered with
+ * /dev/lwswitch on the switchto backend) and released when it exits.
+ */
+#ifndef LWSWITCH_H
+#define LWSWITCH_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LWS_VERSION_MAJOR	0
+#define LWS_VERSION_MINOR	1
+
+/* ------------------------------------------------------------------ */
+/* Runtime                                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * lws_init() - set the library up (idempotent).
+ *
+ * Chooses the backend once per process: with LWS_BACKEND unset or empty,
+ * "switchto" when /dev/lwswitch opens and its API version matches, else
+ * "futex"; LWS_BACKEND=futex forces the futex backend; LWS_BACKEND=switchto
+ * requires the module.  Every other function calls it lazily; calling it
+ * first only makes errors visible.  Thread-safe; after fork() the child
+ * chooses again on its next call (it never shares the parent's domain).
+ *
+ * Return: 0, or
+ *   -EINVAL  LWS_BACKEND holds an unknown value (the automatic choice is
+ *            made anyway);
+ *   -errno   of open() or of LWSWITCH_IOC_INFO (-ENOENT: no module;
+ *            -EPROTO: the module's API version is not the library's)
+ *            when LWS_BACKEND=switchto was asked for; the futex backend
+ *            is used.  Without LWS_BACKEND these are not errors: the
+ *            futex backend is chosen and 0 returned.
+ */
+int lws_init(void);
+
+/**
+ * lws_backend() - the backend in use: "switchto" or "futex".
+ *
+ * Calls lws_init() if needed.  Never NULL; the string is static.
+ */
+const char *lws_backend(void);
+
+/* ------------------------------------------------------------------ */
+/* Threads                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef pthread_t lws_thread_t;
+
+/**
+ * lws_thread_create() - start a thread running @fn(@arg).
+ *
+ * A plain pthread whose library state (its parker, its registration with
+ * /dev/lwswitch) is set up before @fn runs, so its first hand-off costs
+ * nothing extra.  Plain pthread_create() threads work too (set up lazily).
+ *
+ * Return: 0 and *@t set, or -EINVAL (@t or @fn NULL), -EAGAIN (no
+ * resources for a thread), -ENOMEM.
+ */
+int lws_thread_create(lws_thread_t *t, void *(*fn)(void *), void *arg);
+
+/**
+ * lws_thread_join() - wait for thread @t to end; *@ret gets its result
+ * when @ret is not NULL.
+ *
+ * Return: 0, or -EDEADLK (@t is the caller, or a join cycle), -EINVAL (not
+ * joinable, or already being joined), -ESRCH (no such thread).
+ */
+int lws_thread_join(lws_thread_t t, void **ret);
+
+/* ------------------------------------------------------------------ */
+/* Channels                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct lws_chan lws_chan_t;
+
+/* The largest element a channel carries (Go's limit too). */
+#define LWS_CHAN_ELEM_MAX	65536u
+
+/**
+ * lws_chan_make() - create a channel of elements of @elem_size bytes and
+ * room for @cap buffered elements (@cap 0: unbuffered, every send waits
+ * for its receiver).
+ *
+ * @elem_size may be 0 (a channel of events; element pointers may then be
+ * NULL everywhere).
+ *
+ * Return: 0 and *@ch set, or
+ *   -EINVAL  @ch is NULL, @elem_size > LWS_CHAN_ELEM_MAX, or
+ *            @elem_size * @cap overflows or exceeds PTRDIFF_MAX
+ *            (*@ch untouched);
+ *   -ENOMEM  the buffer (a representable size) could not be allocated.
+ *
+ * Concurrency: the new channel is private to the caller until it hands
+ * the pointer to other threads (by any means that orders memory).
+ */
+int lws_chan_make(lws_chan_t **ch, size_t elem_size, size_t cap);
+
+/**
+ * lws_chan_free() - free channel @ch (NULL: nothing).
+ *
+ * The channel must not be in use: no thread blocked on it, no concurrent
+ * call with it.  Elements still buffered are dropped.  Not a close.
+ *
+ * Concurrency: must not run concurrently with anything on @ch; every other
+ * use must happen-before it (e.g. join the threads that used it).
+ */
+void lws_chan_free(lws_chan_t *ch);
+
+/**
+ * lws_chan_send() - send the element at @elem (@elem_size bytes copied).
+ *
+ * Blocks until a receiver takes the element (hand-off straight into a
+ * blocked receiver's buffer when one waits; receivers are served FIFO) or
+ * buffer space frees up (the element is queued FIFO behind the others).
+ * Blocked senders are served FIFO.  When a receiver was blocked it is woken
+ * before the call returns.
+ *
+ * Return: 0, or
+ *   -EINVAL  @ch NULL, or @elem NULL while elem_size > 0;
+ *   -EPIPE   the channel is closed, or was closed while the caller waited
+ *            (the element was not sent);
+ *   -ENOSPC  (switchto backend) the caller could not join the domain:
+ *            the module's member limit is reached.
+ *
+ * Concurrency: with any operation but lws_chan_free() on @ch.  Memory
+ * ordering: everything the sender did before the send happens-before the
+ * matching receive returns.  Blocking: yes (unbuffered: until a receiver
+ * takes the element; buffered: while the buffer is full).
+ */
+int lws_chan_send(lws_chan_t *ch, const void *elem);
+
+/**
+ * lws_chan_recv() - receive an element into @elem.
+ *
+ * Takes the oldest buffered element, or the element of the first blocked
+ * sender, or blocks until a sender comes.  A closed channel delivers its
+ * buffered elements first and only then reports -EPIPE.
+ *
+ * Return: 0 and the element in @elem, or
+ *   -EINVAL  @ch NULL, or @elem NULL while elem_size > 0;
+ *   -EPIPE   the channel is closed and empty; @elem is zeroed;
+ *   -ENOSPC  as lws_chan_send().
+ *
+ * Concurrency: with any operation but lws_chan_free() on @ch.  Memory
+ * ordering: the receive returns after, and sees everything before, the
+ * matching send (or the close, for -EPIPE); for a buffered channel, the
+ * k-th receive happens-before the (k+cap)-th send completes.  Blocking:
+ * while the channel is empty and open.
+ */
+int lws_chan_recv(lws_chan_t *ch, void *elem);
+
+/**
+ * lws_chan_try_send() / lws_chan_try_recv() - never block.
+ *
+ * Return: as lws_chan_send()/lws_chan_recv(), and -EAGAIN when the call
+ * would have blocked (nothing sent; @elem untouched by try_recv).
+ */
+int lws_chan_try_send(lws_chan_t *ch, const void *elem);
+int lws_chan_try_recv(lws_chan_t *ch, void *elem);
+
+/**
+ * lws_chan_send_timeout() / lws_chan_recv_timeout() - block at most
+ * @timeout_ns nanoseconds (< 0: forever, as lws_chan_send/recv; 0: one
+ * attempt that never blocks, reported -ETIMEDOUT, not -EAGAIN).
+ *
+ * Return: as lws_chan_send()/lws_chan_recv(), and -ETIMEDOUT when the time
+ * ran out first (nothing sent; @elem untouched by recv).
+ */
+int lws_chan_send_timeout(lws_chan_t *ch, const void *elem, int64_t timeout_ns);
+int lws_chan_recv_timeout(lws_chan_t *ch, void *elem, int64_t timeout_ns);
+
+/**
+ * lws_chan_sendrecv() - the request/reply shape in one call: send @out on
+ * @tx (as lws_chan_send), then receive from @rx into @in (as
+ * lws_chan_recv).
+ *
+ * When the send hands @out to a blocked receiver and the receive then has
+ * to block, the receiver is woken and the caller blocked in one step: one
+ * LWSWITCH_IOC_SWITCHTO on the switchto backend, which runs the receiver
+ * on the caller's CPU.  (lws_chan_send() followed by lws_chan_recv() is
+ * two system calls, a wake and a wait: lws_chan_send() cannot know that
+ * its caller will block next, and it never delays a wake-up past its own
+ * return.)  @tx and @rx may be the same channel.
+ *
+ * Return: 0 (sent, and received into @in), or
+ *   -EINVAL      @tx or @rx NULL, or an element pointer NULL while its
+ *                channel's elem_size > 0 (nothing sent);
+ *   -EPIPE       @tx is closed (nothing sent, nothing received);
+ *   -ECONNRESET  @out was sent, but @rx is closed and empty (@in zeroed);
+ *   -ENOSPC      as lws_chan_send().
+ */
+int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx, void *in);
+
+/**
+ * lws_chan_close() - close @ch: no more sends.
+ *
+ * Every blocked receiver is woken and gets -EPIPE (zeroed element); every
+ * blocked sender is woken and gets -EPIPE (its element not sent; Go
+ * panics here).  Buffered elements stay receivable.
+ *
+ * Return: 0, or -EINVAL (@ch NULL), -EPIPE (already closed).
+ *
+ * Concurrency: with any operation but lws_chan_free() on @ch; of two
+ * concurrent closes exactly one returns 0.  Memory ordering: the close
+ * happens-before every receive that returns -EPIPE because of it and every
+ * send that fails because of it.  Never blocks (beyond the channel lock).
+ */
+int lws_chan_close(lws_chan_t *ch);
+
+/**
+ * lws_chan_len() / lws_chan_cap() - buffered elements now / capacity.
+ *
+ * len is a snapshot (other threads may change it at once); it orders no
+ * memory (a relaxed load).  NULL gives 0.  Never blocks, takes no lock.
+ */
+size_t lws_chan_len(const lws_chan_t *ch);
+size_t lws_chan_cap(const lws_chan_t *ch);
+
+/**
+ * lws_chan_elem_size() - the element size given to lws_chan_make()
+ * (NULL gives 0).
+ */
+size_t lws_chan_elem_size(const lws_chan_t *ch);
+
+/* ------------------------------------------------------------------ */
+/* Select                                                              */
+/* ------------------------------------------------------------------ */
+
+#define LWS_SEND	1
+#define LWS_RECV	2
+
+/* The most cases one lws_select() takes (Go's limit too). */
+#define LWS_SELECT_MAX	65536u
+
+/**
+ * struct lws_case - one case of lws_select().
+ * @ch:		(in) the channel; NULL is Go's nil channel: never ready.
+ * @op:		(in) LWS_SEND or LWS_RECV.
+ * @elem:	(in) LWS_SEND: the element to send; LWS_RECV: where the
+ *		received element goes.  May be NULL only when the channel's
+ *		elem_size is 0.
+ * @closed:	(out) set by lws_select() on every case: 1 on the chosen
+ *		case when it was chosen because its channel is closed (a
+ *		receive: @elem zeroed, like lws_chan_recv()'s -EPIPE; a send:
+ *		nothing sent), 0 otherwise.
+ * @__reserved:	must be 0 (room to grow).
+ */
+struct lws_case {
+	lws_chan_t *ch;
+	int op;
+	void *elem;
+	int closed;
+	int __reserved;
+};
+
+/**
+ * lws_select() - wait until one of @n cases can proceed, and do it.
+ *
+ * Among the cases ready at the call, one is chosen uniformly at random;
+ * when none is, the caller blocks as a waiter on every case's channel at
+ * once (FIFO with the other waiters of each) and the first channel that
+ * can serve it claims it; no other case proceeds.  A case on a closed
+ * channel is ready: its receive reports closed (@closed = 1, element
+ * zeroed), its send reports closed (@closed = 1, nothing sent; Go panics).
+ * The same channel may appear in several cases.  @n == 0 (or only NULL
+ * channels) with @timeout_ns < 0 blocks forever, like Go's `select {}`.
+ *
+ * @timeout_ns: < 0 waits forever; 0 never blocks (Go's `default:`); > 0
+ * waits at most that long.
+ *
+ * Return: the index of the chosen case (>= 0), or
+ *   -EAGAIN     @timeout_ns == 0 and no case was ready;
+ *   -ETIMEDOUT  @timeout_ns > 0 passed with no case ready;
+ *   -EINVAL     @cases NULL with @n > 0, @n > LWS_SELECT_MAX, an @op not
+ *               LWS_SEND/LWS_RECV, a NULL @elem with elem_size > 0, or a
+ *               non-zero @__reserved (nothing done);
+ *   -ENOMEM     more than a few cases and no memory for the bookkeeping;
+ *   -ENOSPC     as lws_chan_send().
+ *
+ * Concurrency: with any operation but lws_chan_free() on each case's
+ * channel, including other selects on the same channels (channels are
+ * locked in address order, so no lock-order deadlock).  @cases belongs to
+ * the caller for the duration of the call.  Memory ordering: as the
+ * chosen case's lws_chan_send()/lws_chan_recv(); cases not chosen have no
+ * effect and order nothing.
+ */
+int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns);
+
+/* ------------------------------------------------------------------ */
+/* Statistics (debugging and tests)                                    */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct lws_stats - counters of the calling thread since it started or
+ * since its last lws_stats_reset().
+ * @parks:	blocking waits the channel code started (park or hand-off).
+ * @unparks:	waiters the channel code woke without blocking itself.
+ * @handoffs:	wake-and-block steps (lws_chan_sendrecv's combined path).
+ * @timeouts:	waits that ended by their deadline.
+ * @sys_switchto: LWSWITCH_IOC_SWITCHTO calls.
+ * @sys_wake:	LWSWITCH_IOC_WAKE calls.
+ * @sys_wait:	LWSWITCH_IOC_WAIT calls.
+ * @sys_futex_wake: FUTEX_WAKE calls.
+ * @sys_futex_wait: FUTEX_WAIT calls.
+ * @reserved:	0.
+ */
+struct lws_stats {
+	uint64_t parks;
+	uint64_t unparks;
+	uint64_t handoffs;
+	uint64_t timeouts;
+	uint64_t sys_switchto;
+	uint64_t sys_wake;
+	uint64_t sys_wait;
+	uint64_t sys_futex_wake;
+	uint64_t sys_futex_wait;
+	uint64_t reserved[7];
+};
+
+/**
+ * lws_stats_get() - copy the calling thread's counters to @st.
+ *
+ * Return: 0, or -EINVAL (@st NULL).
+ */
+int lws_stats_get(struct lws_stats *st);
+
+/** lws_stats_reset() - zero the calling thread's counters. */
+void lws_stats_reset(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LWSWITCH_H */

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * chan.c — channels and select, after Go's runtime/chan.go and select.go.
+ *
+ * One implementation, generic over who waits: a blocked operation is a
+ * struct lws_wait (Go's select "done" word plus the parker to wake) and
+ * one struct lws_sudog per channel it waits on, queued FIFO on the
+ * channel's recvq or sendq.  It blocks and is woken only through park.h.
+ *
+ * Locking and claiming:
+ *  - Each channel has a mutex that covers its buffer, queues and closed
+ *    flag.  lws_select() locks all its channels in address order (each
+ *    once), like Go's sellock.
+ *  - A waiter is taken by a peer only after it wins the claim,
+ *    compare-and-swap of w->done from PENDING to CLAIMED, made while
+ *    holding the lock of the channel the sudog is queued on.  A select
+ *    waiter queued on several channels is therefore claimed exactly once;
+ *    the losers just unlink the stale sudog.  A waiter whose time runs out
+ *    cancels itself with PENDING -> CANCELLED; losing that race means a
+ *    peer claimed it and is about to unpark it, so it parks once more to
+ *    take that token (no token is ever left behind).
+ *  - The claimer moves the element (into the waiter's buffer, or out of
+ *    it), records which case fired, unlocks, and only then unparks: the
+ *    unpark is the last touch of the waiter's memory (on its stack), and
+ *    its release/acquire pair carries the happens-before edge of the
+ *    hand-off.
+ *
+ * The hand-off (see lws_chan_sendrecv in lwswitch.h): a send that finds a
+ * blocked receiver unparks it before returning (Go's goready): a wake-up
+ * is never deferred past the return of the call that caused it, since the
+ * caller may next do anything — compute for an hour, or wait for the very
+ * thread it has not woken yet.  Only lws_chan_sendrecv(), which knows its
+ * next step is a receive, keeps the wake-up pending across that receive's
+ * (bounded, lock-protected) readiness check, and turns wake + block into
+ * lws_handoff() when it must block: one SWITCHTO on the switchto backend.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <urcu/list.h>
+
+#include "internal.h"
+
+enum { W_PENDING = 0, W_CLAIMED = 1, W_CANCELLED = 2 };
+
+struct lws_chan {
+	pthread_mutex_t lock;
+	size_t elem_size;
+	size_t cap;
+	size_t len;			/* buffered elements; atomic stores */
+	size_t recvx;			/* next slot to receive from */
+	size_t sendx;			/* next slot to send into */
+	int closed;
+	struct cds_list_head recvq;	/* struct lws_sudog, FIFO */
+	struct cds_list_head sendq;
+	unsigned char *buf;		/* cap * elem_size bytes */
+};
+
+/* One blocked operation (a select, or a single send/receive). */
+struct lws_wait {
+	struct lws_parker *parker;
+	uint32_t done;			/* W_*, atomic */
+	uint32_t fired;			/* the case a claimer completed */
+	int closed;			/* ... because the channel was closed */
+};
+
+/* One case of a blocked operation, queued on its channel. */
+struct lws_sudog {
+	struct cds_list_head node;	/* on recvq/sendq; empty when not */
+	struct lws_wait *w;
+	void *elem;
+	uint32_t idx;
+};
+
+/* ------------------------------------------------------------------ */
+/* Locked primitives                                                   */
+/* ------------------------------------------------------------------ */
+
+static inline void *slot(lws_chan_t *ch, size_t i)
+{
+	return ch->buf + i * ch->elem_size;
+}
+
+static inline void copy_elem(lws_chan_t *ch, void *dst, const void *src)
+{
+	if (ch->elem_size)
+		memcpy(dst, src, ch->elem_size);
+}
+
+static inline void set_len(lws_chan_t *ch, size_t len)
+{
+	__atomic_store_n(&ch->len, len, __ATOMIC_RELAXED);
+}
+
+/* Take the first waiter of @q that is still PENDING, claiming it; unlink
+ * the stale ones met on the way.  Called with the channel locked. */
+static struct lws_sudog *dequeue(struct cds_list_head *q)
+{
+	while (!cds_list_empty(q)) {
+		struct lws_sudog *sg = cds_list_entry(q->next, struct lws_sudog, node);
+		uint32_t exp = W_PENDING;
+
+		cds_list_del_init(&sg->node);
+		if (__atomic_compare_exchange_n(&sg->w->done, &exp, W_CLAIMED, 0,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return sg;
+	}
+	return NULL;
+}
+
+static inline void complete(struct lws_sudog *sg, int closed)
+{
+	sg->w->fired = sg->idx;
+	sg->w->closed = closed;
+}
+
+/*
+ * Try to send now.  0: done (*@wake: a receiver to unpark after unlock, or
+ * NULL); -EPIPE: closed; -EAGAIN: would block.
+ */
+static int send_locked(lws_chan_t *ch, const void *elem, struct lws_parker **wake)
+{
+	struct lws_sudog *sg;
+
+	*wake = NULL;
+	if (ch->closed)
+		return -EPIPE;
+	sg = dequeue(&ch->recvq);
+	if (sg) {			/* straight into the receiver */
+		copy_elem(ch, sg->elem, elem);
+		complete(sg, 0);
+		*wake = sg->w->parker;
+		return 0;
+	}
+	if (ch->len < ch->cap) {
+		copy_elem(ch, slot(ch, ch->sendx), elem);
+		if (++ch->sendx == ch->cap)
+			ch->sendx = 0;
+		set_len(ch, ch->len + 1);
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * Try to receive now.  0: done; -EPIPE: closed and empty (@elem zeroed);
+ * -EAGAIN: would block.
+ */
+static int recv_locked(lws_chan_t *ch, void *elem, struct lws_parker **wake)
+{
+	struct lws_sudog *sg;
+
+	*wake = NULL;
+	sg = dequeue(&ch->sendq);
+	if (sg) {
+		if (ch->cap == 0) {	/* straight from the sender */
+			copy_elem(ch, elem, sg->elem);
+		} else {
+			/* Full buffer: take the head, put the sender's
+			 * element at the tail (the same slot). */
+			copy_elem(ch, elem, slot(ch, ch->recvx));
+			copy_elem(ch, slot(ch, ch->recvx), sg->elem);
+			if (++ch->recvx == ch->cap)
+				ch->recvx = 0;
+			ch->sendx = ch->recvx;
+		}
+		complete(sg, 0);
+		*wake = sg->w->parker;
+		return 0;
+	}
+	if (ch->len > 0) {
+		copy_elem(ch, elem, slot(ch, ch->recvx));
+		if (++ch->recvx == ch->cap)
+			ch->recvx = 0;
+		set_len(ch, ch->len - 1);
+		return 0;
+	}
+	if (ch->closed) {
+		if (ch->elem_size)
+			memset(elem, 0, ch->elem_size);
+		return -EPIPE;
+	}
+	return -EAGAIN;
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocking                                                            */
+/* ------------------------------------------------------------------ */
+
+static void wake_one(struct lws_parker *p)
+{
+	if (p) {
+		lws__stats()->unparks++;
+		lws_unpark(p);
+	}
+}
+
+/*
+ * Block until @w is claimed (0) or @deadline passes (-ETIMEDOUT, and @w
+ * is cancelled: no peer touches it any more).  With @target, wake it and
+ * block in one lws_handoff().
+ */
+static int wait_for(struct lws_wait *w, int64_t deadline, struct lws_parker *target)
+{
+	struct lws_stats *st = lws__stats();
+	uint32_t exp;
+	int rc;
+
+	st->parks++;
+	if (target) {
+		st->handoffs++;
+		rc = lws_handoff(w->parker, target, deadline);
+	} else {
+		rc = lws_park(w->parker, deadline);
+	}
+	for (;;) {
+		if (rc == 0) {
+			if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) == W_CLAIMED)
+				return 0;
+			/* not ours (a parker that broke its contract):
+			 * keep waiting */
+		} else {
+			exp = W_PENDING;
+			if (__atomic_compare_exchange_n(&w->done, &exp, W_CANCELLED, 0,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				st->timeouts++;
+				return -ETIMEDOUT;
+			}
+			/* claimed meanwhile: its unpark is on its way */
+			deadline = -1;
+		}
+		rc = lws_park(w->parker, deadline);
+	}
+}
+
+static void unqueue(lws_chan_t *ch, struct lws_sudog *sg)
+{
+	pthread_mutex_lock(&ch->lock);
+	if (!cds_list_empty(&sg->node))
+		cds_list_del_init(&sg->node);
+	pthread_mutex_unlock(&ch->lock);
+}
+
+/* Set the calling thread up; the parker that blocks for it. */
+static struct lws_parker *self_parker(int *err)
+{
+	*err = lws__thread_setup();
+	if (*err)
+		return NULL;
+	return lws_parker_current();
+}
+
+enum { OP_SEND = LWS_SEND, OP_RECV = LWS_RECV };
+
+/*
+ * One send or receive.  @timeout_ns as lws_chan_send_timeout(); @busy is
+ * what a @timeout_ns of 0 reports when it would block.  @pending, when not
+ * NULL, is a claimed waiter to wake: before returning, or with
+ * lws_handoff() if this operation blocks.
+ */
+static int chan_op(lws_chan_t *ch, int op, void *elem, int64_t timeout_ns, int busy,
+		   struct lws_parker *pending)
+{
+	struct lws_parker *self, *wake;
+	struct lws_wait w;
+	struct lws_sudog sg;
+	int64_t deadline = lws__deadline(timeout_ns);
+	int rc;
+
+	if (!ch || (!elem && ch->elem_size)) {
+		rc = -EINVAL;
+		goto flush;
+	}
+	self = self_parker(&rc);
+	if (!self)
+		goto flush;
+
+	pthread_mutex_lock(&ch->lock);
+	rc = op == OP_SEND ? send_locked(ch, elem, &wake) : recv_locked(ch, elem, &wake);
+	if (rc != -EAGAIN || timeout_ns == 0) {
+		pthread_mutex_unlock(&ch->lock);
+		wake_one(wake);
+		if (rc == -EAGAIN)
+			rc = busy;
+		goto flush;
+	}
+	w.parker = self;
+	w.done = W_PENDING;
+	w.fired = 0;
+	w.closed = 0;
+	sg.w = &w;
+	sg.elem = elem;
+	sg.idx = 0;
+	cds_list_add_tail(&sg.node, op == OP_SEND ? &ch->sendq : &ch->recvq);
+	pthread_mutex_unlock(&ch->lock);
+
+	rc = wait_for(&w, deadline, pending);
+	if (rc) {
+		unqueue(ch, &sg);
+		return rc;
+	}
+	return w.closed ? -EPIPE : 0;
+
+flush:
+	wake_one(pending);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The API                                                             */
+/* ------------------------------------------------------------------ */
+
+LWS_EXPORT int lws_chan_make(lws_chan_t **chp, size_t elem_size, size_t cap)
+{
+	lws_chan_t *ch;
+	size_t bytes;
+
+	if (!chp || elem_size > LWS_CHAN_ELEM_MAX)
+		return -EINVAL;
+	if (__builtin_mul_overflow(elem_size, cap, &bytes) || bytes > PTRDIFF_MAX)
+		return -EINVAL;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	if (bytes) {
+		ch->buf = malloc(bytes);
+		if (!ch->buf) {
+			free(ch);
+			return -ENOMEM;
+		}
+	}
+	pthread_mutex_init(&ch->lock, NULL);
+	ch->elem_size = elem_size;
+	ch->cap = cap;
+	CDS_INIT_LIST_HEAD(&ch->recvq);
+	CDS_INIT_LIST_HEAD(&ch->sendq);
+	*chp = ch;
+	return 0;
+}
+
+LWS_EXPORT void lws_chan_free(lws_chan_t *ch)
+{
+	if (!ch)
+		return;
+	pthread_mutex_destroy(&ch->lock);
+	free(ch->buf);
+	free(ch);
+}
+
+LWS_EXPORT int lws_chan_send(lws_chan_t *ch, const void *elem)
+{
+	return chan_op(ch, OP_SEND, (void *)elem, -1, 0, NULL);
+}
+
+LWS_EXPORT int lws_chan_recv(lws_chan_t *ch, void *elem)
+{
+	return chan_op(ch, OP_RECV, elem, -1, 0, NULL);
+}
+
+LWS_EXPORT int lws_chan_try_send(lws_chan_t *ch, const void *elem)
+{
+	return chan_op(ch, OP_SEND, (void *)elem, 0, -EAGAIN, NULL);
+}
+
+LWS_EXPORT int lws_chan_try_recv(lws_chan_t *ch, void *elem)
+{
+	return chan_op(ch, OP_RECV, elem, 0, -EAGAIN, NULL);
+}
+
+LWS_EXPORT int lws_chan_send_timeout(lws_chan_t *ch, const void *elem, int64_t timeout_ns)
+{
+	return chan_op(ch, OP_SEND, (void *)elem, timeout_ns, -ETIMEDOUT, NULL);
+}
+
+LWS_EXPORT int lws_chan_recv_timeout(lws_chan_t *ch, void *elem, int64_t timeout_ns)
+{
+	return chan_op(ch, OP_RECV, elem, timeout_ns, -ETIMEDOUT, NULL);
+}
+
+LWS_EXPORT int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx, void *in)
+{
+	struct lws_parker *self, *pending;
+	struct lws_wait w;
+	struct lws_sudog sg;
+	int rc;
+
+	if (!tx || !rx || (!out && tx->elem_size) || (!in && rx->elem_size))
+		return -EINVAL;
+	self = self_parker(&rc);
+	if (!self)
+		return rc;
+
+	pthread_mutex_lock(&tx->lock);
+	rc = send_locked(tx, out, &pending);
+	if (rc == -EPIPE) {
+		pthread_mutex_unlock(&tx->lock);
+		return -EPIPE;
+	}
+	if (rc == -EAGAIN) {		/* no receiver, no room: block to send */
+		w.parker = self;
+		w.done = W_PENDING;
+		w.closed = 0;
+		sg.w = &w;
+		sg.elem = (void *)out;
+		sg.idx = 0;
+		cds_list_add_tail(&sg.node, &tx->sendq);
+		pthread_mutex_unlock(&tx->lock);
+		wait_for(&w, -1, NULL);
+		if (w.closed)
+			return -EPIPE;
+		pending = NULL;
+	} else {
+		pthread_mutex_unlock(&tx->lock);
+	}
+	/* The receiver we served, if any, is woken by the receive below:
+	 * at once if it need not block, else by the hand-off. */
+	rc = chan_op(rx, OP_RECV, in, -1, 0, pending);
+	return rc == -EPIPE ? -ECONNRESET : rc;
+}
+
+LWS_EXPORT int lws_chan_close(lws_chan_t *ch)
+{
+	struct cds_list_head woken;
+	struct lws_sudog *sg, *next;
+
+	if (!ch)
+		return -EINVAL;
+	CDS_INIT_LIST_HEAD(&woken);
+	pthread_mutex_lock(&ch->lock);
+	if (ch->closed) {
+		pthread_mutex_unlock(&ch->lock);
+		return -EPIPE;
+	}
+	ch->closed = 1;
+	while ((sg = dequeue(&ch->recvq))) {
+		if (ch->elem_size)
+			memset(sg->elem, 0, ch->elem_size);
+		complete(sg, 1);
+		cds_list_add_tail(&sg->node, &woken);
+	}
+	while ((sg = dequeue(&ch->sendq))) {
+		complete(sg, 1);
+		cds_list_add_tail(&sg->node, &woken);
+	}
+	pthread_mutex_unlock(&ch->lock);
+	/* A claimed waiter stays put until its unpark: read what we need
+	 * (next, the parker) before waking it. */
+	cds_list_for_each_entry_safe(sg, next, &woken, node)
+		wake_one(sg->w->parker);
+	return 0;
+}
+
+LWS_EXPORT size_t lws_chan_len(const lws_chan_t *ch)
+{
+	return ch ? __atomic_load_n(&ch->len, __ATOMIC_RELAXED) : 0;
+}
+
+LWS_EXPORT size_t lws_chan_cap(const lws_chan_t *ch)
+{
+	return ch ? ch->cap : 0;
+}
+
+LWS_EXPORT size_t lws_chan_elem_size(const lws_chan_t *ch)
+{
+	return ch ? ch->elem_size : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Select                                                              */
+/* ------------------------------------------------------------------ */
+
+#define SELECT_STACK_CASES 8
+
+static int cmp_chan(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(lws_chan_t *const *)a;
+	uintptr_t y = (uintptr_t)*(lws_chan_t *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void lock_all(lws_chan_t **order, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || order[i] != order[i - 1])
+			pthread_mutex_lock(&order[i]->lock);
+}
+
+static void unlock_all(lws_chan_t **order, size_t n)
+{
+	for (size_t i = n; i-- > 0;)
+		if (i == 0 || order[i] != order[i - 1])
+			pthread_mutex_unlock(&order[i]->lock);
+}
+
+LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
+{
+	uint32_t poll_stack[SELECT_STACK_CASES];
+	lws_chan_t *lock_stack[SELECT_STACK_CASES];
+	struct lws_sudog sg_stack[SELECT_STACK_CASES];
+	uint32_t *poll = poll_stack;
+	lws_chan_t **lockorder = lock_stack;
+	struct lws_sudog *sgs = sg_stack;
+	struct lws_parker *self, *wake = NULL;
+	struct lws_wait w;
+	int64_t deadline;
+	size_t i, nch = 0;
+	int rc, chosen = -1;
+
+	if ((!cases && n) || n > LWS_SELECT_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		struct lws_case *c = &cases[i];
+
+		if ((c->op != LWS_SEND && c->op != LWS_RECV) || c->__reserved ||
+		    (c->ch && !c->elem && c->ch->elem_size))
+			return -EINVAL;
+	}
+	self = self_parker(&rc);
+	if (!self)
+		return rc;
+	deadline = lws__deadline(timeout_ns);
+	if (n > SELECT_STACK_CASES) {
+		poll = malloc(n * sizeof(*poll));
+		lockorder = malloc(n * sizeof(*lockorder));
+		sgs = malloc(n * sizeof(*sgs));
+		if (!poll || !lockorder || !sgs) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+
+	/* Poll order: a random permutation of the non-nil cases (inside-out
+	 * Fisher-Yates), so the first ready one is uniform among the ready. */
+	for (i = 0; i < n; i++) {
+		cases[i].closed = 0;
+		if (!cases[i].ch)
+			continue;
+		uint32_t j = lws__rand((uint32_t)nch + 1);
+
+		if (j != nch)
+			poll[nch] = poll[j];
+		poll[j] = (uint32_t)i;
+		lockorder[nch++] = cases[i].ch;
+	}
+	qsort(lockorder, nch, sizeof(*lockorder), cmp_chan);
+
+	lock_all(lockorder, nch);
+	for (i = 0; i < nch; i++) {
+		struct lws_case *c = &cases[poll[i]];
+
+		rc = c->op == LWS_SEND ? send_locked(c->ch, c->elem, &wake)
+				       : recv_locked(c->ch, c->elem, &wake);
+		if (rc != -EAGAIN) {
+			chosen = (int)poll[i];
+			c->closed = rc == -EPIPE;
+			break;
+		}
+	}
+	if (chosen >= 0 || timeout_ns == 0) {
+		unlock_all(lockorder, nch);
+		wake_one(wake);
+		rc = chosen >= 0 ? chosen : -EAGAIN;
+		goto out;
+	}
+
+	/* Nothing ready: queue on every channel, then sleep. */
+	w.parker = self;
+	w.done = W_PENDING;
+	w.fired = 0;
+	w.closed = 0;
+	for (i = 0; i < n; i++) {
+		struct lws_case *c = &cases[i];
+
+		if (!c->ch)
+			continue;
+		sgs[i].w = &w;
+		sgs[i].elem = c->elem;
+		sgs[i].idx = (uint32_t)i;
+		cds_list_add_tail(&sgs[i].node,
+				  c->op == LWS_SEND ? &c->ch->sendq : &c->ch->recvq);
+	}
+	unlock_all(lockorder, nch);
+
+	rc = wait_for(&w, deadline, NULL);
+	if (rc == 0) {
+		chosen = (int)w.fired;
+		cases[chosen].closed = w.closed;
+	}
+	/* Unlink the other sudogs (the fired one is off its queue already
+	 * and may still be on a closer's local list: leave it alone). */
+	for (i = 0; i < n; i++)
+		if (cases[i].ch && (int)i != chosen)
+			unqueue(cases[i].ch, &sgs[i]);
+	if (rc == 0)
+		rc = chosen;
+out:
+	if (poll != poll_stack) {
+		free(poll);
+		free(lockorder);
+		free(sgs);
+	}
+	return rc;
+}
