@@ -14,11 +14,18 @@ BENCH_CFLAGS	:= -std=gnu11 -O2 -g $(WARNINGS) -static -pthread -I$(TOP)/include/
 
 .PHONY: bench bench-run bench-payload
 
-$(BENCH_PAYLOAD)/lws-pingpong: $(TOP)/bench/vm/pingpong.c $(TOP)/include/uapi/linux/lwswitch.h
+BENCH_COMMON	:= $(wildcard $(TOP)/bench/common/*.h)
+
+$(BENCH_PAYLOAD)/lws-pingpong: $(TOP)/bench/vm/pingpong.c $(BENCH_COMMON) \
+			       $(TOP)/include/uapi/linux/lwswitch.h
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
 
-bench-payload: $(BENCH_PAYLOAD)/lws-pingpong
+$(BENCH_PAYLOAD)/lws-chan: $(TOP)/bench/vm/chan.c $(BENCH_COMMON) $(BUILD)/lib/liblwswitch.a
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -I$(TOP)/include -o $@ $< $(BUILD)/lib/liblwswitch.a
+
+bench-payload: $(BENCH_PAYLOAD)/lws-pingpong $(BENCH_PAYLOAD)/lws-chan
 	@cp $(TOP)/bench/vm/guest-bench.sh $(BENCH_PAYLOAD)/
 
 bench: deps

@@ -28,5 +28,11 @@ END {
 		printf "    switchto / yield-pinned    %s  (target <= 1.5)\n", ratio(k, "switchto", "yield-pinned")
 		printf "    switchto same CPU          %s %%  (target >= 99)\n", v(k, "pingpong", "switchto", "same_cpu_pct")
 		printf "    switchto vcsw per hop      %s  (target 0.9 .. 1.1)\n", v(k, "pingpong", "switchto", "vcsw_per_hop")
+		x = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip")
+		if (x == "") continue
+		y = v(k, "pingpong", "switchto", "ns_per_roundtrip")
+		z = v(k, "chan-pingpong", "pthread-condvar", "ns_per_roundtrip")
+		printf "    chan threads-switchto / raw switchto     %.3f  (target <= 1.5)\n", x / y
+		printf "    chan pthread-condvar / threads-switchto  %.3f  (target >= 4)\n", z / x
 	}
 }

@@ -15,6 +15,10 @@ default=$(sed -n 's/^placement //p' $stats)
 echo "guest: $(uname -r) with $(nproc) CPUs and placement $default" >&2
 
 lws-pingpong --header $q
+# Channels on native threads: the switchto backend with the condvar
+# baseline, then the same program on futexes.
+lws-chan --baseline $q
+LWS_BACKEND=futex lws-chan $q
 
 reload() {
 	rmmod lwswitch && insmod /payload/lwswitch.ko placement="$1" &&

@@ -41,83 +41,10 @@
 
 #include <linux/lwswitch.h>
 
-#define MAX_REPS 64
+#include "../common/benchutil.h"
 
-static char kernel[128];
-static const char *suffix = "";
 static int reps = 5;
 static long scale = 1;			/* divides iteration counts (--quick) */
-
-/* ---- time and CPU ---- */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t cpu_ns(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ull +
-	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ull;
-}
-
-static void thread_csw(long *vol, long *invol)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_THREAD, &ru);
-	*vol = ru.ru_nvcsw;
-	*invol = ru.ru_nivcsw;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted v[0..n). */
-static double pct(const double *v, int n, int p)
-{
-	int i = (p * n + 99) / 100 - 1;
-
-	return v[i < 0 ? 0 : i >= n ? n - 1 : i];
-}
-
-static void row(const char *cas, const char *impl, const char *metric,
-		double *v, int n, const char *unit)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	printf("%s,%s,%s%s,%s,%.4g,%s,%.4g,%.4g,%d\n", kernel, cas, impl, suffix,
-	       metric, n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, unit,
-	       pct(v, n, 10), pct(v, n, 90), n);
-	fflush(stdout);
-}
-
-static void row1(const char *cas, const char *impl, const char *metric,
-		 double v, const char *unit)
-{
-	row(cas, impl, metric, &v, 1, unit);
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set)) {
-		fprintf(stderr, "cannot pin to CPU %d\n", cpu);
-		exit(1);
-	}
-}
 
 static void die(const char *what, int err)
 {
@@ -219,7 +146,7 @@ static void *pp_thread(void *arg)
 	long v0, i0, v1, i1;
 
 	if (pp->pinned)
-		pin(0);
+		bench_pin(0);
 	if (pp->mech == M_SWITCHTO) {
 		struct lwswitch_register r = { 0 };
 
@@ -228,7 +155,7 @@ static void *pp_thread(void *arg)
 		pp->handle[me] = r.handle;
 	}
 	pthread_barrier_wait(&pp->start);
-	thread_csw(&v0, &i0);
+	bench_thread_csw(&v0, &i0);
 	if (me == 1) {
 		first_turn(pp, me);
 		if (pp->probe)
@@ -243,7 +170,7 @@ static void *pp_thread(void *arg)
 		if (pp->probe && !last)
 			probe_wake(pp, me);
 	}
-	thread_csw(&v1, &i1);
+	bench_thread_csw(&v1, &i1);
 	pp->vcsw[me] = v1 - v0;
 	pp->ivcsw[me] = i1 - i0;
 	if (pp->mech == M_SWITCHTO) {
@@ -269,19 +196,19 @@ static double pp_run(struct pp *pp, double *cpu)
 		if (pthread_create(&t[i], NULL, pp_thread, args[i]))
 			die("pthread_create", errno);
 	pthread_barrier_wait(&pp->start);
-	t0 = now_ns();
-	c0 = cpu_ns();
+	t0 = bench_now_ns();
+	c0 = bench_cpu_ns();
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	*cpu = (double)(cpu_ns() - c0) / (double)pp->iters;
+	*cpu = (double)(bench_cpu_ns() - c0) / (double)pp->iters;
 	pthread_barrier_destroy(&pp->start);
-	return (double)(now_ns() - t0) / (double)pp->iters;
+	return (double)(bench_now_ns() - t0) / (double)pp->iters;
 }
 
 static void bench_pingpong(const char *impl, enum mech mech, int pinned, long iters)
 {
 	struct pp pp = { .mech = mech, .pinned = pinned, .iters = iters / scale };
-	double wall[MAX_REPS], cpu[MAX_REPS], c, hops;
+	double wall[BENCH_MAX_REPS], cpu[BENCH_MAX_REPS], c, hops;
 
 	if (mech == M_SWITCHTO) {
 		pp.fd = open("/dev/lwswitch", O_RDWR | O_CLOEXEC);
@@ -293,19 +220,19 @@ static void bench_pingpong(const char *impl, enum mech mech, int pinned, long it
 	pp.iters = iters / scale;
 	for (int r = 0; r < reps; r++)
 		wall[r] = pp_run(&pp, &cpu[r]);
-	row("pingpong", impl, "ns_per_roundtrip", wall, reps, "ns");
-	row("pingpong", impl, "cpu_ns_per_roundtrip", cpu, reps, "ns");
+	bench_row("pingpong", impl, "ns_per_roundtrip", wall, reps, "ns");
+	bench_row("pingpong", impl, "cpu_ns_per_roundtrip", cpu, reps, "ns");
 
 	/* The untimed probe: placement and proof of blocking. */
 	pp.probe = 1;
 	pp_run(&pp, &c);
 	hops = 2.0 * (double)pp.iters;
-	row1("pingpong", impl, "same_cpu_pct",
+	bench_row1("pingpong", impl, "same_cpu_pct",
 	     100.0 * (double)(pp.same_cpu[0] + pp.same_cpu[1]) /
 	     (double)(pp.hops[0] + pp.hops[1]), "%");
-	row1("pingpong", impl, "vcsw_per_hop",
+	bench_row1("pingpong", impl, "vcsw_per_hop",
 	     (double)(pp.vcsw[0] + pp.vcsw[1]) / hops, "switches");
-	row1("pingpong", impl, "csw_per_hop",
+	bench_row1("pingpong", impl, "csw_per_hop",
 	     (double)(pp.vcsw[0] + pp.vcsw[1] + pp.ivcsw[0] + pp.ivcsw[1]) / hops,
 	     "switches");
 	if (mech == M_SWITCHTO)
@@ -314,19 +241,19 @@ static void bench_pingpong(const char *impl, enum mech mech, int pinned, long it
 
 static void bench_null_syscall(long iters)
 {
-	double v[MAX_REPS];
+	double v[BENCH_MAX_REPS];
 
 	iters /= scale;
 	for (long i = 0; i < iters / 10; i++)
 		syscall(SYS_getppid);
 	for (int r = 0; r < reps; r++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 
 		for (long i = 0; i < iters; i++)
 			syscall(SYS_getppid);
-		v[r] = (double)(now_ns() - t0) / (double)iters;
+		v[r] = (double)(bench_now_ns() - t0) / (double)iters;
 	}
-	row("null-syscall", "getppid", "ns", v, reps, "ns");
+	bench_row("null-syscall", "getppid", "ns", v, reps, "ns");
 }
 
 static void usage(void)
@@ -361,7 +288,6 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	const char *only = NULL;
-	struct utsname u;
 	int c, header = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -369,17 +295,16 @@ int main(int argc, char **argv)
 		case 'q': scale = 4; break;
 		case 'r': reps = atoi(optarg); break;
 		case 'o': only = optarg; break;
-		case 's': suffix = optarg; break;
+		case 's': bench_suffix = optarg; break;
 		case 'H': header = 1; break;
 		default: usage();
 		}
 	}
-	if (reps < 1 || reps > MAX_REPS)
+	if (reps < 1 || reps > BENCH_MAX_REPS)
 		usage();
-	uname(&u);
-	snprintf(kernel, sizeof(kernel), "%s", u.release);
+	bench_set_kernel(0);
 	if (header)
-		printf("kernel,case,impl,metric,value,unit,p10,p90,runs\n");
+		bench_header();
 
 	if (wanted(only, "switchto"))
 		bench_pingpong("switchto", M_SWITCHTO, 0, 20000);

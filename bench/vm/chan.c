@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lws-chan: liblwswitch's channels on native threads against the channel a
+ * C programmer would write with a mutex and two condition variables.
+ *
+ *   chan-pingpong    two threads, a request and a reply channel (both
+ *                    unbuffered), a strict request/reply loop; round trip.
+ *                    threads-<backend>           lws_chan_sendrecv(): one
+ *                                                wake-and-block per hop
+ *                    threads-<backend>-send-recv lws_chan_send() then
+ *                                                lws_chan_recv()
+ *                    pthread-condvar             bench/common/condchan.h
+ *   chan-throughput  one producer, one consumer, capacity 128; messages/s.
+ *
+ * <backend> is what lws_backend() says: "switchto" with /dev/lwswitch,
+ * "futex" without it or with LWS_BACKEND=futex (run the program twice).
+ * Beside wall time: CPU time per operation (so that spinning shows),
+ * voluntary context switches per hop (about 1 when every hop blocked) and
+ * system calls per hop from the library's own counters.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lwswitch.h>
+
+#include "../common/benchutil.h"
+#include "../common/condchan.h"
+
+static int reps = 5;
+static long scale = 1;
+static char impl_threads[64], impl_send_recv[80];
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "lws-chan: %s: %s\n", what, strerror(err > 0 ? err : -err));
+	exit(1);
+}
+
+/* ---- chan-pingpong ---- */
+
+enum pp_kind { PP_SENDRECV, PP_SEND_RECV, PP_CONDVAR };
+
+struct pp {
+	enum pp_kind kind;
+	long rounds;
+	lws_chan_t *req, *rep;
+	struct condchan creq, crep;
+	long vcsw[2];
+	uint64_t syscalls[2], switchto[2];
+	int bad;
+};
+
+static void pp_count(struct pp *pp, int me, long v0)
+{
+	struct lws_stats st;
+	long v1, iv;
+
+	bench_thread_csw(&v1, &iv);
+	pp->vcsw[me] = v1 - v0;
+	if (pp->kind != PP_CONDVAR && !lws_stats_get(&st)) {
+		pp->switchto[me] = st.sys_switchto;
+		pp->syscalls[me] = st.sys_switchto + st.sys_wake + st.sys_wait +
+				   st.sys_futex_wake + st.sys_futex_wait;
+	}
+}
+
+static void *pp_server(void *arg)
+{
+	struct pp *pp = arg;
+	uint64_t v = 0, r;
+	long v0, iv;
+	int rc = 0;
+
+	lws_stats_reset();
+	bench_thread_csw(&v0, &iv);
+	switch (pp->kind) {
+	case PP_SENDRECV:
+		rc = lws_chan_recv(pp->req, &v);
+		for (long i = 0; !rc && i < pp->rounds - 1; i++) {
+			r = v + 1;
+			rc = lws_chan_sendrecv(pp->rep, &r, pp->req, &v);
+		}
+		r = v + 1;
+		if (!rc)
+			rc = lws_chan_send(pp->rep, &r);
+		break;
+	case PP_SEND_RECV:
+		for (long i = 0; !rc && i < pp->rounds; i++) {
+			rc = lws_chan_recv(pp->req, &v);
+			r = v + 1;
+			if (!rc)
+				rc = lws_chan_send(pp->rep, &r);
+		}
+		break;
+	case PP_CONDVAR:
+		for (long i = 0; i < pp->rounds; i++)
+			condchan_send(&pp->crep, condchan_recv(&pp->creq) + 1);
+		break;
+	}
+	if (rc)
+		die("server", rc);
+	pp_count(pp, 1, v0);
+	return NULL;
+}
+
+static void pp_client(struct pp *pp)
+{
+	uint64_t v;
+	long v0, iv;
+	int rc = 0;
+
+	lws_stats_reset();
+	bench_thread_csw(&v0, &iv);
+	for (uint64_t i = 0; i < (uint64_t)pp->rounds && !rc; i++) {
+		switch (pp->kind) {
+		case PP_SENDRECV:
+			rc = lws_chan_sendrecv(pp->req, &i, pp->rep, &v);
+			break;
+		case PP_SEND_RECV:
+			rc = lws_chan_send(pp->req, &i);
+			if (!rc)
+				rc = lws_chan_recv(pp->rep, &v);
+			break;
+		case PP_CONDVAR:
+			condchan_send(&pp->creq, i);
+			v = condchan_recv(&pp->crep);
+			break;
+		}
+		if (!rc && v != i + 1 && !pp->bad)
+			pp->bad = 1;
+	}
+	if (rc)
+		die("client", rc);
+	pp_count(pp, 0, v0);
+}
+
+/* One repetition; returns wall ns per round trip, *cpu CPU ns per round trip. */
+static double pp_run(struct pp *pp, double *cpu)
+{
+	pthread_t t;
+	uint64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
+
+	if (pthread_create(&t, NULL, pp_server, pp))
+		die("pthread_create", errno);
+	pp_client(pp);
+	pthread_join(t, NULL);
+	*cpu = (double)(bench_cpu_ns() - c0) / (double)pp->rounds;
+	if (pp->bad)
+		die("ping-pong", EPROTO);
+	return (double)(bench_now_ns() - t0) / (double)pp->rounds;
+}
+
+static void bench_pingpong(const char *impl, enum pp_kind kind, long rounds)
+{
+	struct pp pp = { .kind = kind };
+	double wall[BENCH_MAX_REPS], cpu[BENCH_MAX_REPS], c, hops;
+	int rc;
+
+	if (kind == PP_CONDVAR) {
+		if (condchan_init(&pp.creq, 0) || condchan_init(&pp.crep, 0))
+			die("condchan", ENOMEM);
+	} else if ((rc = lws_chan_make(&pp.req, sizeof(uint64_t), 0)) ||
+		   (rc = lws_chan_make(&pp.rep, sizeof(uint64_t), 0))) {
+		die("lws_chan_make", rc);
+	}
+	pp.rounds = rounds / scale / 10 + 1;
+	pp_run(&pp, &c);				/* warm-up */
+	pp.rounds = rounds / scale;
+	for (int r = 0; r < reps; r++)
+		wall[r] = pp_run(&pp, &cpu[r]);
+	bench_row("chan-pingpong", impl, "ns_per_roundtrip", wall, reps, "ns");
+	bench_row("chan-pingpong", impl, "cpu_ns_per_roundtrip", cpu, reps, "ns");
+	/* From the last repetition. */
+	hops = 2.0 * (double)pp.rounds;
+	bench_row1("chan-pingpong", impl, "vcsw_per_hop",
+		   (double)(pp.vcsw[0] + pp.vcsw[1]) / hops, "switches");
+	if (kind != PP_CONDVAR) {
+		bench_row1("chan-pingpong", impl, "syscalls_per_hop",
+			   (double)(pp.syscalls[0] + pp.syscalls[1]) / hops, "calls");
+		bench_row1("chan-pingpong", impl, "switchto_per_hop",
+			   (double)(pp.switchto[0] + pp.switchto[1]) / hops, "calls");
+		lws_chan_free(pp.req);
+		lws_chan_free(pp.rep);
+	} else {
+		condchan_destroy(&pp.creq);
+		condchan_destroy(&pp.crep);
+	}
+}
+
+/* ---- chan-throughput ---- */
+
+struct tp {
+	int condvar;
+	long msgs;
+	lws_chan_t *ch;
+	struct condchan cc;
+	uint64_t sum;
+};
+
+static void *tp_consumer(void *arg)
+{
+	struct tp *tp = arg;
+	uint64_t v, sum = 0;
+	int rc;
+
+	for (long i = 0; i < tp->msgs; i++) {
+		if (tp->condvar) {
+			v = condchan_recv(&tp->cc);
+		} else if ((rc = lws_chan_recv(tp->ch, &v))) {
+			die("consumer", rc);
+		}
+		sum += v;
+	}
+	tp->sum = sum;
+	return NULL;
+}
+
+static double tp_run(struct tp *tp, double *cpu)
+{
+	pthread_t t;
+	uint64_t t0 = bench_now_ns(), c0 = bench_cpu_ns(), want;
+	int rc;
+
+	if (pthread_create(&t, NULL, tp_consumer, tp))
+		die("pthread_create", errno);
+	for (uint64_t i = 1; i <= (uint64_t)tp->msgs; i++) {
+		if (tp->condvar)
+			condchan_send(&tp->cc, i);
+		else if ((rc = lws_chan_send(tp->ch, &i)))
+			die("producer", rc);
+	}
+	pthread_join(t, NULL);
+	want = (uint64_t)tp->msgs * (uint64_t)(tp->msgs + 1) / 2;
+	if (tp->sum != want)
+		die("throughput: lost or doubled messages", EPROTO);
+	*cpu = (double)(bench_cpu_ns() - c0) / (double)tp->msgs;
+	return (double)tp->msgs * 1e9 / (double)(bench_now_ns() - t0);
+}
+
+static void bench_throughput(const char *impl, int condvar, long msgs)
+{
+	struct tp tp = { .condvar = condvar };
+	double rate[BENCH_MAX_REPS], cpu[BENCH_MAX_REPS], c;
+	int rc;
+
+	if (condvar) {
+		if (condchan_init(&tp.cc, 128))
+			die("condchan", ENOMEM);
+	} else if ((rc = lws_chan_make(&tp.ch, sizeof(uint64_t), 128))) {
+		die("lws_chan_make", rc);
+	}
+	tp.msgs = msgs / scale / 10 + 1;
+	tp_run(&tp, &c);
+	tp.msgs = msgs / scale;
+	for (int r = 0; r < reps; r++)
+		rate[r] = tp_run(&tp, &cpu[r]);
+	bench_row("chan-throughput", impl, "msgs_per_s", rate, reps, "msgs/s");
+	bench_row("chan-throughput", impl, "cpu_ns_per_msg", cpu, reps, "ns");
+	if (condvar)
+		condchan_destroy(&tp.cc);
+	else
+		lws_chan_free(tp.ch);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "baseline", no_argument, NULL, 'b' },
+		{ "header", no_argument, NULL, 'H' },
+		{ "host", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c, baseline = 0, header = 0, host = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': scale = 4; break;
+		case 'r': reps = atoi(optarg); break;
+		case 'b': baseline = 1; break;
+		case 'H': header = 1; break;
+		case 'h': host = 1; break;
+		default:
+			fprintf(stderr, "usage: lws-chan [--quick] [--reps N] [--baseline] [--header] [--host]\n");
+			return 2;
+		}
+	}
+	if (reps < 1 || reps > BENCH_MAX_REPS)
+		return 2;
+	rc = lws_init();
+	if (rc && rc != -ENOENT)
+		die("lws_init", rc);
+	bench_set_kernel(host);
+	snprintf(impl_threads, sizeof(impl_threads), "threads-%s", lws_backend());
+	snprintf(impl_send_recv, sizeof(impl_send_recv), "%s-send-recv", impl_threads);
+	if (header)
+		bench_header();
+
+	bench_pingpong(impl_threads, PP_SENDRECV, 20000);
+	bench_pingpong(impl_send_recv, PP_SEND_RECV, 20000);
+	if (baseline)
+		bench_pingpong("pthread-condvar", PP_CONDVAR, 20000);
+	bench_throughput(impl_threads, 0, 200000);
+	if (baseline)
+		bench_throughput("pthread-condvar", 1, 200000);
+	return 0;
+}
