@@ -11,6 +11,8 @@
  *                  lws_unpark()+lws_park() (lib/park.h)
  *   channel        ping-pong over two unbuffered lws_chan_t (when the
  *                  channel library is linked: -DLWS_BENCH_CHAN)
+ *   chan sendrecv  the same with lws_chan_sendrecv() on both sides: each
+ *                  hop is a hand-off (a direct coroutine switch)
  *
  * Prints the median and min/max of REPS runs of N round trips each, in ns
  * per round trip.  Not the project benchmark (bench/), just a sanity check.
@@ -138,6 +140,29 @@ static void *chan_pong(void *arg)
 	}
 	return NULL;
 }
+
+/* Request/reply with lws_chan_sendrecv(): a hand-off on each hop. */
+static void *sr_client(void *arg)
+{
+	long v = 0;
+
+	(void)arg;
+	for (long i = 0; i < N; i++)
+		lws_chan_sendrecv(c1, &v, c2, &v);
+	return NULL;
+}
+
+static void *sr_server(void *arg)
+{
+	long v;
+
+	(void)arg;
+	lws_chan_recv(c1, &v);
+	for (long i = 1; i < N; i++)
+		lws_chan_sendrecv(c2, &v, c1, &v);
+	lws_chan_send(c2, &v);
+	return NULL;
+}
 #endif
 
 static double run_pair(void *(*a)(void *), void *(*b)(void *), void *x, void *y)
@@ -173,6 +198,9 @@ static void *sched_main(void *arg)
 	for (int r = 0; r < REPS; r++)
 		ns[r] = run_pair(chan_ping, chan_pong, NULL, NULL);
 	report("channel", ns);
+	for (int r = 0; r < REPS; r++)
+		ns[r] = run_pair(sr_client, sr_server, NULL, NULL);
+	report("chan sendrecv", ns);
 	lws_chan_free(c1);
 	lws_chan_free(c2);
 #endif

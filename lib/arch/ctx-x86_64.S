@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ctx-x86_64.S — the coroutine context switch, x86-64 System V.
+ *
+ * C prototypes (lib/arch/ctx.h):
+ *	void lws_ctx_switch(void **save_sp, void *to_sp);
+ *	void lws_ctx_trampoline(void);	(only ever "returned" into)
+ *
+ * ABI: System V AMD64 psABI 1.0, §3.2.1 (rbx, rbp, rsp, r12–r15 belong
+ * to the caller) and §3.2.3 (the MXCSR control bits and the x87 control
+ * word are callee-saved).  Everything else is caller-saved, so a call to
+ * lws_ctx_switch() may clobber it and we save nothing more.  The status
+ * flags of MXCSR/x87 travel with the control bits; that is harmless.
+ *
+ * Frame pushed on the stack of the context being left (struct
+ * lws_ctx_frame, offsets from the saved stack pointer; ctx.h asserts them):
+ *	0x00  MXCSR (4 bytes)
+ *	0x04  x87 control word (2 bytes), 2 bytes padding
+ *	0x08  r12		(new context: entry function)
+ *	0x10  r13		(new context: its argument)
+ *	0x18  r14
+ *	0x20  r15
+ *	0x28  rbx
+ *	0x30  rbp
+ *	0x38  return address	(pushed by the caller's call)
+ *
+ * Indirect-branch tracking: with -fcf-protection the compiler defines
+ * __CET__ and every function entry needs endbr64, and the jump back into
+ * a resumed context (to a return address) is "notrack"; the .note.gnu.property
+ * below then marks this object IBT-compatible.  It does not claim shadow
+ * stack compatibility: a stack switch must also switch the shadow stack,
+ * which this code does not do, so a -fcf-protection=full link stays
+ * without the SHSTK property, as it must.
+ */
+
+#if defined(__x86_64__)
+
+#if defined(__CET__) && (__CET__ & 1)
+# define ENDBR	endbr64
+# define NOTRACK notrack	/* the target is a return address, no endbr64 */
+#else
+# define ENDBR
+# define NOTRACK
+#endif
+
+	.text
+	.globl	lws_ctx_switch
+	.hidden	lws_ctx_switch
+	.type	lws_ctx_switch, @function
+	.p2align 4
+lws_ctx_switch:			/* rdi = save_sp, rsi = to_sp */
+	.cfi_startproc
+	ENDBR
+	pushq	%rbp		/* 0x30 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%rbx		/* 0x28 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%r15		/* 0x20 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%r14		/* 0x18 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%r13		/* 0x10 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%r12		/* 0x08 */
+	.cfi_adjust_cfa_offset 8
+	leaq	-8(%rsp), %rsp	/* room for MXCSR + x87 CW */
+	.cfi_adjust_cfa_offset 8
+	stmxcsr	(%rsp)		/* 0x00 MXCSR */
+	fnstcw	4(%rsp)		/* 0x04 x87 control word */
+
+	movq	%rsp, (%rdi)	/* *save_sp = our frame */
+	movq	%rsi, %rsp	/* now on the other context's stack */
+
+	ldmxcsr	(%rsp)		/* restore its floating-point control */
+	fldcw	4(%rsp)
+	leaq	8(%rsp), %rsp
+	popq	%r12
+	popq	%r13
+	popq	%r14
+	popq	%r15
+	popq	%rbx
+	popq	%rbp
+	/*
+	 * Not "ret": the return-stack predictor would expect our own
+	 * caller and mispredict every switch (the resumed context returns
+	 * elsewhere).  An indirect jump is predicted from its history.
+	 */
+	popq	%r8		/* its return address (0x38) */
+	NOTRACK jmp *%r8
+	.cfi_endproc
+	.size	lws_ctx_switch, .-lws_ctx_switch
+
+/*
+ * A new context's first frame returns here, with the entry function in
+ * r12 and its argument in r13 and rsp 16-byte aligned.  The undefined
+ * return address ends every unwinder's walk (backtraces, gdb) here.
+ */
+	.globl	lws_ctx_trampoline
+	.hidden	lws_ctx_trampoline
+	.type	lws_ctx_trampoline, @function
+	.p2align 4
+lws_ctx_trampoline:
+	.cfi_startproc
+	.cfi_undefined rip
+	ENDBR
+	xorl	%ebp, %ebp	/* no caller frame */
+	movq	%r13, %rdi	/* entry(arg) */
+	callq	*%r12
+	ud2			/* entry returned: a bug, trap loudly */
+	.cfi_endproc
+	.size	lws_ctx_trampoline, .-lws_ctx_trampoline
+
+#if defined(__CET__) && (__CET__ & 1)
+	/* GNU_PROPERTY_X86_FEATURE_1_AND = IBT only (see above). */
+	.section .note.gnu.property, "a"
+	.p2align 3
+	.long	4		/* name size */
+	.long	16		/* descriptor size */
+	.long	5		/* NT_GNU_PROPERTY_TYPE_0 */
+	.asciz	"GNU"
+	.long	0xc0000002	/* GNU_PROPERTY_X86_FEATURE_1_AND */
+	.long	4		/* data size */
+	.long	1		/* GNU_PROPERTY_X86_FEATURE_1_IBT */
+	.p2align 3
+#endif
+
+#endif /* __x86_64__ */
+
+	/* No executable stack wanted. */
+	.section .note.GNU-stack, "", @progbits

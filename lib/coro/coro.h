@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * coro.h — internal to lib/coro: the coroutine descriptor, workers,
+ * stacks and the sanitizer hooks.
+ */
+#ifndef LWS_CORO_INTERNAL_H
+#define LWS_CORO_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lwswitch_coro.h"
+#include "../park.h"
+#include "../arch/ctx.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+# define LWS_ASAN 1
+# include <sanitizer/asan_interface.h>
+# include <sanitizer/common_interface_defs.h>
+#endif
+#if defined(__SANITIZE_THREAD__)
+# define LWS_TSAN 1
+# include <sanitizer/tsan_interface.h>
+#endif
+#if defined(__has_include)
+# if __has_include(<valgrind/valgrind.h>) && defined(__x86_64__)
+#  define LWS_VALGRIND 1
+#  include <valgrind/valgrind.h>
+# endif
+#endif
+
+#define LWS_CO_GUARD	4096u	/* guard page below every stack */
+
+/* The public lws_co_* entry points: visible from liblwswitch.so even
+ * when built with -fvisibility=hidden (everything else stays hidden). */
+#define LWS_CO_EXPORT __attribute__((visibility("default")))
+
+/* A stack: [base, base + guard) PROT_NONE, then @size usable bytes. */
+struct lws_stack {
+	void *base;
+	size_t size;
+	unsigned int vg_id;	/* Valgrind's stack id, 0 outside Valgrind */
+};
+
+/* co->pstate: the parker token (park.h), see sched.c. */
+enum { PS_EMPTY, PS_TOKEN, PS_PARKED, PS_TIMEDOUT };
+
+/* Low 32 bits of co->ctl (the high 32 bits are the slot generation). */
+enum { ST_FREE, ST_LIVE, ST_JOINSETUP, ST_JOINWAIT, ST_DETACHED, ST_DONE };
+
+struct lws_worker;
+
+struct lws_co {
+	void *sp;			/* saved context; NULL before the first run */
+	struct lws_co *next;		/* run queue / free list */
+	struct lws_worker *worker;	/* worker that ran it last */
+	void *(*fn)(void *);
+	void *arg;
+	void *result;
+	struct lws_parker parker;	/* .impl = this */
+	struct lws_parker *joiner;
+	const char *name;
+	struct lws_stack stack;
+	size_t want_stack;		/* requested stack size */
+	uint64_t fpctl;			/* initial FP control, from the spawner */
+	int64_t deadline;		/* timer: CLOCK_MONOTONIC ns */
+	_Atomic uint64_t ctl;		/* generation << 32 | ST_* */
+	_Atomic int pstate;		/* PS_* */
+	int32_t heap_idx;		/* in the timer heap, or -1 */
+	uint32_t idx;			/* slot index */
+	int err;			/* -ENOMEM: never started */
+	uint8_t tkind;			/* timer kind: TK_SLEEP, TK_PARK */
+	uint8_t wake_timeout;		/* set by whoever made it runnable */
+#ifdef LWS_ASAN
+	void *asan_fake;
+#endif
+#ifdef LWS_TSAN
+	void *tsan_fiber;
+#endif
+};
+
+#define LWS_WORKER_STACK_CACHE	16
+
+struct lws_worker {
+	/* Run queue: FIFO, any thread pushes, owner pops, thieves take half. */
+	pthread_mutex_t lock;
+	struct lws_co *head, *tail;
+	_Atomic unsigned int n;
+
+	void *sched_sp;			/* the scheduler loop's saved context */
+	struct lws_co *cur;		/* running coroutine, or NULL */
+	int action;			/* why cur switched out: ACT_* */
+	struct lws_co *pending;		/* handed off: to publish as parked */
+	unsigned int handoffs;		/* direct switches since the loop ran */
+	unsigned int id;
+	uint64_t rng;
+	unsigned int ticks;
+	pthread_t thread;
+	void *altstack;
+	size_t altstack_size;
+	unsigned int ncache;
+	struct lws_stack cache[LWS_WORKER_STACK_CACHE];
+#ifdef LWS_ASAN
+	void *asan_fake;
+	const void *asan_bottom;
+	size_t asan_size;
+#endif
+#ifdef LWS_TSAN
+	void *tsan_fiber;
+#endif
+} __attribute__((aligned(64)));
+
+/* stack.c */
+int lws_stack_get(struct lws_worker *w, size_t size, struct lws_stack *st);
+void lws_stack_put(struct lws_worker *w, struct lws_stack *st);
+void lws_stack_drain(struct lws_worker *w);
+int lws_stack_signals_init(void);
+void lws_stack_signals_fini(void);
+int lws_stack_altstack_init(struct lws_worker *w);
+void lws_stack_altstack_fini(struct lws_worker *w);
+extern size_t lws_stack_default;
+
+/* sched.c */
+struct lws_worker *lws_co_this_worker(void);
+lws_co_id_t lws_co_id_of(struct lws_co *co);
+
+#endif /* LWS_CORO_INTERNAL_H */

@@ -1,0 +1,1276 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * sched.c — the M:N coroutine scheduler and the coroutine parker.
+ *
+ * Workers.  N threads, each running a scheduler loop on its own (native)
+ * stack.  A coroutine always switches back to the loop of the worker it
+ * runs on (never directly to another coroutine), telling it why in
+ * w->action; the loop finishes the job on its own stack, where the
+ * coroutine's context is completely saved: requeue (yield), publish the
+ * park (park), arm the timer (sleep), free the stack and wake the joiner
+ * (exit).  Doing those after the switch is what makes a concurrent
+ * unpark from another thread safe: nobody can resume a coroutine whose
+ * registers are still being saved.
+ *
+ * Run queues.  One per worker: an intrusive FIFO under a mutex, any thread
+ * pushes, the owner pops from the head, an idle worker steals half of a
+ * victim's queue in one critical section.  liburcu's wfcqueue was the
+ * first choice, but (1) its dequeue needs a mutex anyway once thieves
+ * dequeue too, (2) stealing half a queue with it is one locked dequeue per
+ * node, and (3) its x86 atomics are inline assembly that ThreadSanitizer
+ * cannot see, so every enqueue/dequeue pair is reported as a race; the
+ * mutex queue is TSan-clean and its critical sections are a few stores.
+ *
+ * Idle workers sleep on a futex (wake_seq) with the earliest timer as
+ * timeout; a push wakes one when some worker is idle (Dekker pattern on
+ * nidle / the queue counts, seq_cst operations on both sides).
+ *
+ * Coroutine slots.  Descriptors live in chunks of 1024 that are never
+ * freed before lws_co_stop(), so a stale id can always be looked at
+ * safely; an id is (generation << 32 | index + 1) and co->ctl holds the
+ * generation and the join state in one atomic word, so lookup + state
+ * change is a single compare-and-swap.
+ *
+ * The parker (park.h).  co->pstate is the token:
+ *   EMPTY     running, no token
+ *   TOKEN     an unpark is pending; the next park consumes it
+ *   PARKED    switched out, waiting; whoever CASes it to EMPTY (an unpark
+ *             or the park's timer) owns the wake-up and queues it
+ *   TIMEDOUT  the park's deadline passed before it finished switching out
+ * park:   TOKEN->EMPTY and return 0; else (arm the timer), switch out; the
+ *         loop does EMPTY->PARKED, or finds TOKEN/TIMEDOUT and requeues.
+ * handoff: as an unpark that wins PARKED->EMPTY on the target, then a
+ *         direct switch to it; the target publishes our park on arrival.
+ * unpark: EMPTY/TIMEDOUT->TOKEN, or PARKED->EMPTY + queue (unpark wins
+ *         over a timeout not yet delivered).
+ * timer:  under the timer lock: PARKED->EMPTY + queue as timed out, or
+ *         EMPTY->TIMEDOUT.  On return from a park with a deadline the
+ *         coroutine takes the timer lock, unlinks its timer and clears a
+ *         stale TIMEDOUT, so no timer outlives its park.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coro.h"
+
+enum { ACT_NONE, ACT_YIELD, ACT_PARK, ACT_SLEEP, ACT_EXIT };
+enum { TK_SLEEP = 1, TK_PARK };
+
+#define CHUNK_SHIFT	10
+#define CHUNK_SIZE	(1u << CHUNK_SHIFT)
+#define MAX_CHUNKS	4096u		/* 4M coroutine slots */
+
+static struct {
+	_Atomic int running;
+	unsigned int nworkers;
+	struct lws_worker *workers;
+	_Atomic unsigned int rr;		/* round robin for thread spawns */
+
+	_Atomic int stopping;
+	_Atomic int nidle;
+	_Atomic uint32_t wake_seq;		/* futex: idle workers */
+	_Atomic int32_t alive;			/* futex: lws_co_wait_all() */
+
+	pthread_mutex_t slot_lock;
+	struct lws_co *free_head;
+	_Atomic unsigned int nchunks;
+	struct lws_co *chunks[MAX_CHUNKS];
+
+	pthread_mutex_t timer_lock;
+	struct lws_co **heap;
+	unsigned int heap_n, heap_cap;
+	_Atomic int64_t next_deadline;		/* INT64_MAX: no timer */
+} S = {
+	.slot_lock = PTHREAD_MUTEX_INITIALIZER,
+	.timer_lock = PTHREAD_MUTEX_INITIALIZER,
+	.next_deadline = INT64_MAX,
+};
+
+static __thread struct lws_worker *tls_worker;
+
+/*
+ * A coroutine may resume on another thread after any switch, so the
+ * address of tls_worker must be recomputed after each one: an opaque call
+ * (noipa: the compiler may not treat it as pure and reuse a result).
+ */
+__attribute__((noipa)) struct lws_worker *lws_co_this_worker(void)
+{
+	return tls_worker;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (timeout_ns >= 0) {
+		ts.tv_sec = timeout_ns / 1000000000;
+		ts.tv_nsec = timeout_ns % 1000000000;
+		tsp = &ts;
+	}
+	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, tsp, NULL, 0);
+}
+
+static void futex_wake(void *addr, int n)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+/* ---- ids and slots ---- */
+
+static uint32_t ctl_gen(uint64_t c) { return (uint32_t)(c >> 32); }
+static uint32_t ctl_st(uint64_t c) { return (uint32_t)c; }
+static uint64_t ctl_mk(uint32_t gen, uint32_t st) { return (uint64_t)gen << 32 | st; }
+
+lws_co_id_t lws_co_id_of(struct lws_co *co)
+{
+	return (uint64_t)ctl_gen(atomic_load_explicit(&co->ctl, memory_order_relaxed)) << 32 |
+	       (co->idx + 1);
+}
+
+static struct lws_co *slot_lookup(lws_co_id_t id, uint32_t *gen)
+{
+	uint32_t lo = (uint32_t)id;
+	unsigned int n = atomic_load_explicit(&S.nchunks, memory_order_acquire);
+
+	if (lo == 0 || lo - 1 >= n * CHUNK_SIZE)
+		return NULL;
+	*gen = (uint32_t)(id >> 32);
+	return &S.chunks[(lo - 1) >> CHUNK_SHIFT][(lo - 1) & (CHUNK_SIZE - 1)];
+}
+
+static const struct lws_parker_ops co_parker_ops;
+
+static struct lws_co *slot_alloc(int *err)
+{
+	struct lws_co *co;
+
+	pthread_mutex_lock(&S.slot_lock);
+	if (!S.free_head) {
+		unsigned int n = atomic_load_explicit(&S.nchunks, memory_order_relaxed);
+		struct lws_co *chunk;
+
+		if (n == MAX_CHUNKS) {
+			pthread_mutex_unlock(&S.slot_lock);
+			*err = -EAGAIN;
+			return NULL;
+		}
+		chunk = calloc(CHUNK_SIZE, sizeof(*chunk));
+		if (!chunk) {
+			pthread_mutex_unlock(&S.slot_lock);
+			*err = -ENOMEM;
+			return NULL;
+		}
+		for (unsigned int i = CHUNK_SIZE; i-- > 0;) {
+			chunk[i].idx = n * CHUNK_SIZE + i;
+			chunk[i].parker.ops = &co_parker_ops;
+			chunk[i].parker.impl = &chunk[i];
+			chunk[i].heap_idx = -1;
+			chunk[i].next = S.free_head;
+			S.free_head = &chunk[i];
+		}
+		S.chunks[n] = chunk;
+		atomic_store_explicit(&S.nchunks, n + 1, memory_order_release);
+	}
+	co = S.free_head;
+	S.free_head = co->next;
+	pthread_mutex_unlock(&S.slot_lock);
+	co->next = NULL;
+	return co;
+}
+
+static void slot_free(struct lws_co *co)
+{
+	pthread_mutex_lock(&S.slot_lock);
+	co->next = S.free_head;
+	S.free_head = co;
+	pthread_mutex_unlock(&S.slot_lock);
+}
+
+/* ---- run queues ---- */
+
+/*
+ * After a push: wake one idle worker if there is one.  The push's
+ * seq_cst increment of w->n and this seq_cst load of nidle pair with the
+ * idle side's seq_cst increment of nidle and loads of the counts
+ * (any_work()): in the single total order one of them sees the other, so
+ * a worker never sleeps on a non-empty queue nobody will signal.
+ */
+static void wake_idle(void)
+{
+	if (atomic_load(&S.nidle) > 0) {
+		atomic_fetch_add(&S.wake_seq, 1);
+		futex_wake(&S.wake_seq, 1);
+	}
+}
+
+static void rq_push(struct lws_worker *w, struct lws_co *co)
+{
+	co->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (w->tail)
+		w->tail->next = co;
+	else
+		w->head = co;
+	w->tail = co;
+	atomic_fetch_add(&w->n, 1);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static struct lws_co *rq_pop(struct lws_worker *w)
+{
+	struct lws_co *co;
+
+	if (!atomic_load_explicit(&w->n, memory_order_relaxed))
+		return NULL;
+	pthread_mutex_lock(&w->lock);
+	co = w->head;
+	if (co) {
+		w->head = co->next;
+		if (!w->head)
+			w->tail = NULL;
+		atomic_fetch_sub_explicit(&w->n, 1, memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return co;
+}
+
+/* Take the first half (rounded up) of @v's queue: run one, queue the rest. */
+static struct lws_co *rq_steal(struct lws_worker *w, struct lws_worker *v)
+{
+	struct lws_co *first, *last;
+	unsigned int n, take;
+
+	if (!atomic_load_explicit(&v->n, memory_order_relaxed))
+		return NULL;
+	pthread_mutex_lock(&v->lock);
+	n = atomic_load_explicit(&v->n, memory_order_relaxed);
+	first = v->head;
+	if (!first) {
+		pthread_mutex_unlock(&v->lock);
+		return NULL;
+	}
+	take = (n + 1) / 2;
+	last = first;
+	for (unsigned int i = 1; i < take; i++)
+		last = last->next;
+	v->head = last->next;
+	if (!v->head)
+		v->tail = NULL;
+	atomic_fetch_sub_explicit(&v->n, take, memory_order_relaxed);
+	pthread_mutex_unlock(&v->lock);
+	last->next = NULL;
+
+	if (first != last) {
+		pthread_mutex_lock(&w->lock);
+		if (w->tail)
+			w->tail->next = first->next;
+		else
+			w->head = first->next;
+		w->tail = last;
+		atomic_fetch_add_explicit(&w->n, take - 1, memory_order_relaxed);
+		pthread_mutex_unlock(&w->lock);
+	}
+	first->next = NULL;
+	return first;
+}
+
+/* Make @co runnable: on the calling worker, else on the one it last ran on. */
+static void make_runnable(struct lws_co *co)
+{
+	struct lws_worker *w = lws_co_this_worker();
+
+	if (!w) {
+		w = co->worker;
+		if (!w)
+			w = &S.workers[atomic_fetch_add_explicit(&S.rr, 1, memory_order_relaxed) %
+				       S.nworkers];
+	}
+	rq_push(w, co);
+	wake_idle();
+}
+
+/* ---- timers: a binary min-heap on co->deadline under S.timer_lock ---- */
+
+static void heap_set(unsigned int i, struct lws_co *co)
+{
+	S.heap[i] = co;
+	co->heap_idx = (int32_t)i;
+}
+
+static void heap_up(unsigned int i)
+{
+	struct lws_co *co = S.heap[i];
+
+	while (i) {
+		unsigned int p = (i - 1) / 2;
+
+		if (S.heap[p]->deadline <= co->deadline)
+			break;
+		heap_set(i, S.heap[p]);
+		i = p;
+	}
+	heap_set(i, co);
+}
+
+static void heap_down(unsigned int i)
+{
+	struct lws_co *co = S.heap[i];
+
+	for (;;) {
+		unsigned int c = 2 * i + 1;
+
+		if (c >= S.heap_n)
+			break;
+		if (c + 1 < S.heap_n && S.heap[c + 1]->deadline < S.heap[c]->deadline)
+			c++;
+		if (co->deadline <= S.heap[c]->deadline)
+			break;
+		heap_set(i, S.heap[c]);
+		i = c;
+	}
+	heap_set(i, co);
+}
+
+static void heap_publish(void)
+{
+	atomic_store(&S.next_deadline, S.heap_n ? S.heap[0]->deadline : INT64_MAX);
+}
+
+static void heap_remove(struct lws_co *co)
+{
+	unsigned int i = (unsigned int)co->heap_idx;
+	struct lws_co *last = S.heap[--S.heap_n];
+
+	co->heap_idx = -1;
+	if (i != S.heap_n) {
+		heap_set(i, last);
+		heap_up(i);
+		heap_down((unsigned int)last->heap_idx);
+	}
+}
+
+/* Lock held. */
+static void timer_add_locked(struct lws_co *co)
+{
+	int64_t old = atomic_load(&S.next_deadline);
+
+	if (S.heap_n == S.heap_cap) {
+		unsigned int cap = S.heap_cap ? 2 * S.heap_cap : 256;
+		struct lws_co **h = realloc(S.heap, cap * sizeof(*h));
+
+		if (!h) {
+			static const char msg[] = "lwswitch: out of memory for coroutine timers\n";
+
+			if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+				/* aborting anyway */
+			}
+			abort();
+		}
+		S.heap = h;
+		S.heap_cap = cap;
+	}
+	S.heap[S.heap_n] = co;
+	heap_up(S.heap_n++);
+	heap_publish();
+	if (co->deadline < old) {
+		/* Idle workers sleep until the old earliest deadline. */
+		atomic_fetch_add(&S.wake_seq, 1);
+		futex_wake(&S.wake_seq, 1);
+	}
+}
+
+/* A park's deadline passed (timer lock held). */
+static void timer_park_expired(struct lws_co *co)
+{
+	for (;;) {
+		int s = atomic_load(&co->pstate);
+
+		if (s == PS_PARKED) {
+			if (atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY)) {
+				co->wake_timeout = 1;
+				make_runnable(co);
+				return;
+			}
+		} else if (s == PS_EMPTY) {
+			if (atomic_compare_exchange_strong(&co->pstate, &s, PS_TIMEDOUT))
+				return;
+		} else {
+			return;		/* TOKEN: the unpark won */
+		}
+	}
+}
+
+static void timers_run(void)
+{
+	int64_t now;
+
+	if (atomic_load_explicit(&S.next_deadline, memory_order_relaxed) == INT64_MAX)
+		return;
+	now = now_ns();
+	if (atomic_load_explicit(&S.next_deadline, memory_order_relaxed) > now)
+		return;
+	pthread_mutex_lock(&S.timer_lock);
+	while (S.heap_n && S.heap[0]->deadline <= now) {
+		struct lws_co *co = S.heap[0];
+
+		heap_remove(co);
+		if (co->tkind == TK_SLEEP)
+			make_runnable(co);
+		else
+			timer_park_expired(co);
+	}
+	heap_publish();
+	pthread_mutex_unlock(&S.timer_lock);
+}
+
+/* ---- switching ---- */
+
+/* From the scheduler loop of @w into @co. */
+static void switch_in(struct lws_worker *w, struct lws_co *co)
+{
+#ifdef LWS_ASAN
+	__sanitizer_start_switch_fiber(&w->asan_fake, (char *)co->stack.base + LWS_CO_GUARD,
+				       co->stack.size);
+#endif
+#ifdef LWS_TSAN
+	__tsan_switch_to_fiber(co->tsan_fiber, 0);
+#endif
+	lws_ctx_switch(&w->sched_sp, co->sp);
+#ifdef LWS_ASAN
+	__sanitizer_finish_switch_fiber(w->asan_fake, NULL, NULL);
+#endif
+}
+
+static void after_park(struct lws_worker *w, struct lws_co *co);
+
+/*
+ * Called on a coroutine's stack when it has just been switched to: if it
+ * was switched to directly by a coroutine that handed off to it
+ * (co_handoff), that one's context is saved now and its park can be
+ * published.
+ */
+static void arrived(struct lws_co *co)
+{
+	struct lws_worker *w = lws_co_this_worker();
+
+#ifdef LWS_ASAN
+	__sanitizer_finish_switch_fiber(co->asan_fake, NULL, NULL);
+#else
+	(void)co;
+#endif
+	if (w->pending) {
+		struct lws_co *p = w->pending;
+
+		w->pending = NULL;
+		after_park(w, p);
+	}
+}
+
+/* From the running coroutine back to its worker's loop, which does @act. */
+static void switch_out(struct lws_co *co, int act)
+{
+	struct lws_worker *w = lws_co_this_worker();
+
+	w->action = act;
+#ifdef LWS_ASAN
+	__sanitizer_start_switch_fiber(act == ACT_EXIT ? NULL : &co->asan_fake,
+				       w->asan_bottom, w->asan_size);
+#endif
+#ifdef LWS_TSAN
+	__tsan_switch_to_fiber(w->tsan_fiber, 0);
+#endif
+	lws_ctx_switch(&co->sp, w->sched_sp);
+	arrived(co);
+}
+
+static void co_entry(void *p)
+{
+	struct lws_co *co = p;
+
+	arrived(co);
+	co->result = co->fn(co->arg);
+	switch_out(co, ACT_EXIT);
+	__builtin_trap();	/* an exited coroutine is never resumed */
+}
+
+/* ---- the scheduler loop ---- */
+
+static void co_finish(struct lws_worker *w, struct lws_co *co)
+{
+	struct lws_parker *joiner = NULL;
+
+	if (co->stack.base)
+		lws_stack_put(w, &co->stack);
+	co->sp = NULL;
+#ifdef LWS_TSAN
+	if (co->tsan_fiber) {
+		__tsan_destroy_fiber(co->tsan_fiber);
+		co->tsan_fiber = NULL;
+	}
+#endif
+	for (;;) {
+		uint64_t c = atomic_load(&co->ctl);
+		uint32_t gen = ctl_gen(c);
+
+		switch (ctl_st(c)) {
+		case ST_LIVE:
+			if (atomic_compare_exchange_strong(&co->ctl, &c, ctl_mk(gen, ST_DONE)))
+				goto out;
+			break;
+		case ST_JOINSETUP:	/* a joiner is storing co->joiner */
+			sched_yield();
+			break;
+		case ST_JOINWAIT:
+			joiner = co->joiner;
+			if (atomic_compare_exchange_strong(&co->ctl, &c, ctl_mk(gen, ST_DONE)))
+				goto out;
+			joiner = NULL;
+			break;
+		case ST_DETACHED:
+			if (atomic_compare_exchange_strong(&co->ctl, &c, ctl_mk(gen + 1, ST_FREE))) {
+				slot_free(co);
+				goto out;
+			}
+			break;
+		default:
+			abort();
+		}
+	}
+out:
+	/* The joiner parks until this unpark; it frees the slot after. */
+	if (joiner)
+		lws_unpark(joiner);
+	if (atomic_fetch_sub(&S.alive, 1) == 1)
+		futex_wake((void *)&S.alive, INT_MAX);
+}
+
+static void after_park(struct lws_worker *w, struct lws_co *co)
+{
+	for (;;) {
+		int s = PS_EMPTY;
+
+		if (atomic_compare_exchange_strong(&co->pstate, &s, PS_PARKED))
+			return;		/* an unpark or the timer owns it now */
+		if (s == PS_TOKEN || s == PS_TIMEDOUT) {
+			if (atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY)) {
+				co->wake_timeout = s == PS_TIMEDOUT;
+				rq_push(w, co);
+				return;
+			}
+		}
+	}
+}
+
+static void run_one(struct lws_worker *w, struct lws_co *co)
+{
+	if (!co->sp) {
+		int err = lws_stack_get(w, co->want_stack, &co->stack);
+
+		if (err) {
+			co->err = err;
+			co->stack.base = NULL;
+			co_finish(w, co);
+			return;
+		}
+		co->sp = lws_ctx_make((char *)co->stack.base + LWS_CO_GUARD + co->stack.size,
+				      co_entry, co, co->fpctl);
+#ifdef LWS_ASAN
+		co->asan_fake = NULL;	/* not the last user's of this slot */
+#endif
+#ifdef LWS_TSAN
+		co->tsan_fiber = __tsan_create_fiber(0);
+#endif
+	}
+	co->worker = w;
+	w->cur = co;
+	w->action = ACT_NONE;
+	w->handoffs = 0;
+	lws_parker_set_current(&co->parker);
+	switch_in(w, co);
+	lws_parker_set_current(NULL);
+	co = w->cur;		/* not @co if it handed off to another */
+	w->cur = NULL;
+
+	switch (w->action) {
+	case ACT_YIELD:
+		rq_push(w, co);
+		break;
+	case ACT_PARK:
+		after_park(w, co);
+		break;
+	case ACT_SLEEP:
+		pthread_mutex_lock(&S.timer_lock);
+		timer_add_locked(co);
+		pthread_mutex_unlock(&S.timer_lock);
+		break;
+	case ACT_EXIT:
+		co_finish(w, co);
+		break;
+	default:
+		abort();
+	}
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static int any_work(void)
+{
+	for (unsigned int i = 0; i < S.nworkers; i++)
+		if (atomic_load(&S.workers[i].n))
+			return 1;
+	return 0;
+}
+
+static struct lws_co *next_runnable(struct lws_worker *w)
+{
+	for (;;) {
+		struct lws_co *co;
+		uint32_t seq;
+		int64_t next, timeout;
+
+		if ((++w->ticks & 63) == 0)
+			timers_run();
+		co = rq_pop(w);
+		if (co)
+			return co;
+		timers_run();
+		co = rq_pop(w);
+		if (co)
+			return co;
+		if (S.nworkers > 1) {
+			unsigned int start = (unsigned int)(xorshift(&w->rng) % S.nworkers);
+
+			for (unsigned int i = 0; i < S.nworkers; i++) {
+				struct lws_worker *v = &S.workers[(start + i) % S.nworkers];
+
+				if (v != w && (co = rq_steal(w, v)))
+					return co;
+			}
+		}
+
+		/* Idle: announce, re-check, sleep. */
+		seq = atomic_load(&S.wake_seq);
+		atomic_fetch_add(&S.nidle, 1);
+		if (any_work() || atomic_load(&S.stopping)) {
+			atomic_fetch_sub(&S.nidle, 1);
+			if (atomic_load(&S.stopping) && !any_work())
+				return NULL;
+			continue;
+		}
+		next = atomic_load(&S.next_deadline);
+		timeout = -1;
+		if (next != INT64_MAX) {
+			timeout = next - now_ns();
+			if (timeout < 0)
+				timeout = 0;
+		}
+		if (timeout != 0)
+			futex_wait(&S.wake_seq, seq, timeout);
+		atomic_fetch_sub(&S.nidle, 1);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct lws_worker *w = arg;
+	struct lws_co *co;
+
+	tls_worker = w;
+#ifdef LWS_TSAN
+	w->tsan_fiber = __tsan_get_current_fiber();
+#endif
+#ifdef LWS_ASAN
+	{
+		pthread_attr_t a;
+		void *lo;
+
+		if (pthread_getattr_np(pthread_self(), &a) == 0) {
+			pthread_attr_getstack(&a, &lo, &w->asan_size);
+			w->asan_bottom = lo;
+			pthread_attr_destroy(&a);
+		}
+	}
+#endif
+	while ((co = next_runnable(w)))
+		run_one(w, co);
+	lws_stack_drain(w);
+	lws_stack_altstack_fini(w);
+	tls_worker = NULL;
+	return NULL;
+}
+
+/* Thread start: the alternate signal stack is set up on the worker itself. */
+static void *worker_start(void *arg)
+{
+	struct lws_worker *w = arg;
+
+	if (lws_stack_altstack_init(w)) {
+		/* Run without one: an overflow then dies without the message. */
+	}
+	return worker_main(w);
+}
+
+/* ---- the coroutine parker ---- */
+
+static struct lws_co *current_co(void)
+{
+	struct lws_worker *w = lws_co_this_worker();
+
+	return w ? w->cur : NULL;
+}
+
+static void timer_cancel_park(struct lws_co *co);
+
+static int co_park(struct lws_parker *self, int64_t deadline_ns)
+{
+	struct lws_co *co = self->impl;
+	int s = PS_TOKEN;
+	int ret;
+
+	if (atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY))
+		return 0;
+	if (deadline_ns >= 0) {
+		if (deadline_ns <= now_ns())
+			return -ETIMEDOUT;
+		co->deadline = deadline_ns;
+		co->tkind = TK_PARK;
+		pthread_mutex_lock(&S.timer_lock);
+		timer_add_locked(co);
+		pthread_mutex_unlock(&S.timer_lock);
+	}
+	switch_out(co, ACT_PARK);
+	ret = co->wake_timeout ? -ETIMEDOUT : 0;
+	if (deadline_ns >= 0)
+		timer_cancel_park(co);
+	return ret;
+}
+
+/* Back from a park with a deadline: no timer may outlive it. */
+static void timer_cancel_park(struct lws_co *co)
+{
+	int s = PS_TIMEDOUT;
+
+	pthread_mutex_lock(&S.timer_lock);
+	if (co->heap_idx >= 0) {
+		heap_remove(co);
+		heap_publish();
+	}
+	atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY);
+	pthread_mutex_unlock(&S.timer_lock);
+}
+
+static void co_unpark(struct lws_parker *p)
+{
+	struct lws_co *co = p->impl;
+
+	for (;;) {
+		int s = atomic_load(&co->pstate);
+
+		switch (s) {
+		case PS_TOKEN:
+			return;
+		case PS_EMPTY:
+		case PS_TIMEDOUT:
+			if (atomic_compare_exchange_strong(&co->pstate, &s, PS_TOKEN))
+				return;
+			break;
+		case PS_PARKED:
+			if (atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY)) {
+				co->wake_timeout = 0;
+				make_runnable(co);
+				return;
+			}
+			break;
+		}
+	}
+}
+
+/*
+ * Hand-off: wake @target and park @self in one direct switch, when both
+ * are coroutines and @target is parked: no trip through the scheduler
+ * loop, no run queue.  @target runs on this worker at once and, first
+ * thing on arrival (arrived()), publishes @self's park, so an unpark of
+ * @self can only find it fully switched out.  At most HANDOFF_MAX in a
+ * row, then the loop gets a turn (timers, the rest of the queue).
+ * Otherwise: unpark + park.
+ */
+#define HANDOFF_MAX 64
+
+static int co_handoff(struct lws_parker *self, struct lws_parker *target,
+		      int64_t deadline_ns)
+{
+	struct lws_co *co = self->impl, *t;
+	struct lws_worker *w;
+	int s, ret;
+
+	if (target->ops != &co_parker_ops || target == self)
+		goto slow;
+	w = lws_co_this_worker();
+	if (!w || w->cur != co || w->handoffs >= HANDOFF_MAX)
+		goto slow;
+	t = target->impl;
+	s = PS_TOKEN;
+	if (atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY)) {
+		lws_unpark(target);	/* our park returns at once anyway */
+		return 0;
+	}
+	if (deadline_ns >= 0 && deadline_ns <= now_ns())
+		goto slow;
+	s = PS_PARKED;
+	if (!atomic_compare_exchange_strong(&t->pstate, &s, PS_EMPTY))
+		goto slow;		/* running or runnable: a token does it */
+	/* We own @t's wake-up now, as an unpark would. */
+	t->wake_timeout = 0;
+	if (deadline_ns >= 0) {
+		co->deadline = deadline_ns;
+		co->tkind = TK_PARK;
+		pthread_mutex_lock(&S.timer_lock);
+		timer_add_locked(co);
+		pthread_mutex_unlock(&S.timer_lock);
+	}
+	w->handoffs++;
+	w->pending = co;
+	t->worker = w;
+	w->cur = t;
+	lws_parker_set_current(&t->parker);
+#ifdef LWS_ASAN
+	__sanitizer_start_switch_fiber(&co->asan_fake, (char *)t->stack.base + LWS_CO_GUARD,
+				       t->stack.size);
+#endif
+#ifdef LWS_TSAN
+	__tsan_switch_to_fiber(t->tsan_fiber, 0);
+#endif
+	lws_ctx_switch(&co->sp, t->sp);
+	arrived(co);
+	ret = co->wake_timeout ? -ETIMEDOUT : 0;
+	if (deadline_ns >= 0)
+		timer_cancel_park(co);
+	return ret;
+
+slow:
+	lws_unpark(target);
+	return co_park(self, deadline_ns);
+}
+
+static const struct lws_parker_ops co_parker_ops = {
+	.park = co_park,
+	.unpark = co_unpark,
+	.handoff = co_handoff,
+};
+
+/* A native thread's waiter for lws_co_join(): a futex token. */
+struct thread_waiter {
+	struct lws_parker parker;
+	_Atomic uint32_t token;
+};
+
+static int tw_park(struct lws_parker *self, int64_t deadline_ns)
+{
+	struct thread_waiter *t = self->impl;
+
+	(void)deadline_ns;	/* join waits without a deadline */
+	for (;;) {
+		uint32_t one = 1;
+
+		if (atomic_compare_exchange_strong(&t->token, &one, 0))
+			return 0;
+		futex_wait(&t->token, 0, -1);
+	}
+}
+
+static void tw_unpark(struct lws_parker *p)
+{
+	struct thread_waiter *t = p->impl;
+
+	if (atomic_exchange(&t->token, 1) == 0)
+		futex_wake(&t->token, 1);
+}
+
+static const struct lws_parker_ops tw_ops = { .park = tw_park, .unpark = tw_unpark };
+
+/* ---- the API ---- */
+
+LWS_CO_EXPORT void lws_co_attr_init(struct lws_co_attr *attr)
+{
+	attr->stack_size = lws_stack_default;
+	attr->name = NULL;
+	attr->flags = 0;
+}
+
+static int check_stack(size_t size, size_t *rounded)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (size < LWS_CO_STACK_MIN)
+		return -EINVAL;
+	if (size > LWS_CO_STACK_MAX)
+		return -E2BIG;
+	*rounded = (size + page - 1) & ~(page - 1);
+	return 0;
+}
+
+LWS_CO_EXPORT int lws_co_start(const struct lws_co_config *cfg)
+{
+	struct lws_co_config c = { 0 };
+	unsigned int i;
+	size_t stack = LWS_CO_STACK_DEFAULT;
+	int err;
+
+	if (cfg)
+		c = *cfg;
+	if (c.flags)
+		return -EINVAL;
+	if (c.workers > LWS_CO_WORKERS_MAX)
+		return -EINVAL;
+	if (c.stack_size) {
+		err = check_stack(c.stack_size, &stack);
+		if (err)
+			return err == -E2BIG ? -EINVAL : err;
+	}
+	if (current_co())
+		return -EPERM;
+	if (atomic_exchange(&S.running, 1))
+		return -EALREADY;
+	if (!c.workers) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		c.workers = n > 0 ? (unsigned int)(n < LWS_CO_WORKERS_MAX ? n : LWS_CO_WORKERS_MAX) : 1;
+	}
+	S.workers = aligned_alloc(64, c.workers * sizeof(*S.workers));
+	if (!S.workers) {
+		atomic_store(&S.running, 0);
+		return -ENOMEM;
+	}
+	memset(S.workers, 0, c.workers * sizeof(*S.workers));
+	S.nworkers = c.workers;
+	atomic_store(&S.stopping, 0);
+	atomic_store(&S.alive, 0);
+	lws_stack_default = stack;
+	err = lws_stack_signals_init();
+	if (err)
+		goto fail_free;
+	for (i = 0; i < c.workers; i++) {
+		struct lws_worker *w = &S.workers[i];
+
+		pthread_mutex_init(&w->lock, NULL);
+		w->id = i;
+		w->rng = 0x9e3779b97f4a7c15ull * (i + 1);
+	}
+	for (i = 0; i < c.workers; i++) {
+		err = -pthread_create(&S.workers[i].thread, NULL, worker_start, &S.workers[i]);
+		if (err)
+			break;
+	}
+	if (i < c.workers) {
+		atomic_store(&S.stopping, 1);
+		atomic_fetch_add(&S.wake_seq, 1);
+		futex_wake(&S.wake_seq, INT_MAX);
+		while (i-- > 0)
+			pthread_join(S.workers[i].thread, NULL);
+		lws_stack_signals_fini();
+		goto fail_free;
+	}
+	return 0;
+
+fail_free:
+	free(S.workers);
+	S.workers = NULL;
+	S.nworkers = 0;
+	atomic_store(&S.running, 0);
+	return err;
+}
+
+LWS_CO_EXPORT int lws_co_wait_all(void)
+{
+	if (!atomic_load(&S.running))
+		return -ENXIO;
+	if (current_co())
+		return -EPERM;
+	for (;;) {
+		int32_t v = atomic_load(&S.alive);
+
+		if (v == 0)
+			return 0;
+		futex_wait((_Atomic uint32_t *)&S.alive, (uint32_t)v, -1);
+	}
+}
+
+LWS_CO_EXPORT int lws_co_stop(void)
+{
+	int err = lws_co_wait_all();
+
+	if (err)
+		return err;
+	atomic_store(&S.stopping, 1);
+	atomic_fetch_add(&S.wake_seq, 1);
+	futex_wake(&S.wake_seq, INT_MAX);
+	for (unsigned int i = 0; i < S.nworkers; i++) {
+		pthread_join(S.workers[i].thread, NULL);
+		pthread_mutex_destroy(&S.workers[i].lock);
+	}
+	lws_stack_drain(NULL);
+	lws_stack_signals_fini();
+	free(S.workers);
+	S.workers = NULL;
+	S.nworkers = 0;
+
+	pthread_mutex_lock(&S.slot_lock);
+	for (unsigned int i = 0; i < atomic_load(&S.nchunks); i++) {
+		free(S.chunks[i]);
+		S.chunks[i] = NULL;
+	}
+	atomic_store(&S.nchunks, 0);
+	S.free_head = NULL;
+	pthread_mutex_unlock(&S.slot_lock);
+
+	pthread_mutex_lock(&S.timer_lock);
+	free(S.heap);
+	S.heap = NULL;
+	S.heap_n = S.heap_cap = 0;
+	atomic_store(&S.next_deadline, INT64_MAX);
+	pthread_mutex_unlock(&S.timer_lock);
+
+	lws_stack_default = LWS_CO_STACK_DEFAULT;
+	atomic_store(&S.running, 0);
+	return 0;
+}
+
+LWS_CO_EXPORT int lws_co_spawn_attr(lws_co_id_t *id, const struct lws_co_attr *attr,
+		      void *(*fn)(void *), void *arg)
+{
+	size_t stack = lws_stack_default;
+	struct lws_co *co;
+	int err = 0;
+
+	if (!fn)
+		return -EINVAL;
+	if (attr) {
+		if (attr->flags & ~LWS_CO_DETACHED)
+			return -EINVAL;
+		err = check_stack(attr->stack_size, &stack);
+		if (err)
+			return err;
+	}
+	if (!atomic_load(&S.running))
+		return -ENXIO;
+	co = slot_alloc(&err);
+	if (!co)
+		return err;
+	co->fn = fn;
+	co->arg = arg;
+	co->result = NULL;
+	co->sp = NULL;
+	co->stack.base = NULL;
+	co->want_stack = stack;
+	co->name = attr ? attr->name : NULL;
+	co->worker = NULL;
+	co->joiner = NULL;
+	co->err = 0;
+	co->wake_timeout = 0;
+	co->fpctl = lws_ctx_fpctl();
+	atomic_store_explicit(&co->pstate, PS_EMPTY, memory_order_relaxed);
+	{
+		uint32_t gen = ctl_gen(atomic_load_explicit(&co->ctl, memory_order_relaxed));
+
+		atomic_store(&co->ctl, ctl_mk(gen, attr && (attr->flags & LWS_CO_DETACHED) ?
+					      ST_DETACHED : ST_LIVE));
+		if (id)
+			*id = (uint64_t)gen << 32 | (co->idx + 1);
+	}
+	atomic_fetch_add(&S.alive, 1);
+	make_runnable(co);
+	return 0;
+}
+
+LWS_CO_EXPORT int lws_co_spawn(lws_co_id_t *id, void *(*fn)(void *), void *arg)
+{
+	return lws_co_spawn_attr(id, NULL, fn, arg);
+}
+
+/* Reap a finished coroutine whose ctl is @c (ST_DONE).  1: done, 0: lost a race. */
+static int reap(struct lws_co *co, uint64_t c, void **result, int *err)
+{
+	void *res = co->result;
+	int e = co->err;
+
+	if (!atomic_compare_exchange_strong(&co->ctl, &c, ctl_mk(ctl_gen(c) + 1, ST_FREE)))
+		return 0;
+	if (result)
+		*result = res;
+	*err = e;
+	slot_free(co);
+	return 1;
+}
+
+LWS_CO_EXPORT int lws_co_join(lws_co_id_t id, void **result)
+{
+	struct thread_waiter tw;
+	struct lws_parker *waiter;
+	struct lws_co *co, *self;
+	uint32_t gen;
+	int err;
+
+	if (!atomic_load(&S.running))
+		return -ENXIO;
+	co = slot_lookup(id, &gen);
+	if (!co)
+		return -ESRCH;
+	self = current_co();
+	if (self == co)
+		return -EDEADLK;
+	if (self) {
+		waiter = &self->parker;
+	} else {
+		tw.parker.ops = &tw_ops;
+		tw.parker.impl = &tw;
+		atomic_init(&tw.token, 0);
+		waiter = &tw.parker;
+	}
+	for (;;) {
+		uint64_t c = atomic_load(&co->ctl);
+
+		if (ctl_gen(c) != gen || ctl_st(c) == ST_FREE)
+			return -ESRCH;
+		switch (ctl_st(c)) {
+		case ST_DONE:
+			if (reap(co, c, result, &err))
+				return err;
+			continue;
+		case ST_LIVE:
+			if (!atomic_compare_exchange_strong(&co->ctl, &c, ctl_mk(gen, ST_JOINSETUP)))
+				continue;
+			co->joiner = waiter;
+			atomic_store(&co->ctl, ctl_mk(gen, ST_JOINWAIT));
+			/* Consume exactly the one unpark co_finish() sends. */
+			do {
+				lws_park(waiter, -1);
+				c = atomic_load(&co->ctl);
+			} while (ctl_st(c) != ST_DONE);
+			if (!reap(co, c, result, &err))
+				abort();	/* only we may reap it now */
+			return err;
+		default:	/* detached, or someone else is joining */
+			return -EINVAL;
+		}
+	}
+}
+
+LWS_CO_EXPORT int lws_co_detach(lws_co_id_t id)
+{
+	struct lws_co *co;
+	uint32_t gen;
+	int err;
+
+	if (!atomic_load(&S.running))
+		return -ENXIO;
+	co = slot_lookup(id, &gen);
+	if (!co)
+		return -ESRCH;
+	for (;;) {
+		uint64_t c = atomic_load(&co->ctl);
+
+		if (ctl_gen(c) != gen || ctl_st(c) == ST_FREE)
+			return -ESRCH;
+		switch (ctl_st(c)) {
+		case ST_LIVE:
+			if (atomic_compare_exchange_strong(&co->ctl, &c, ctl_mk(gen, ST_DETACHED)))
+				return 0;
+			continue;
+		case ST_DONE:
+			if (reap(co, c, NULL, &err))
+				return 0;
+			continue;
+		default:
+			return -EINVAL;
+		}
+	}
+}
+
+LWS_CO_EXPORT lws_co_id_t lws_co_self(void)
+{
+	struct lws_co *co = current_co();
+
+	return co ? lws_co_id_of(co) : 0;
+}
+
+LWS_CO_EXPORT int lws_co_yield(void)
+{
+	struct lws_co *co = current_co();
+
+	if (!co)
+		return -EPERM;
+	switch_out(co, ACT_YIELD);
+	return 0;
+}
+
+LWS_CO_EXPORT int lws_co_sleep(int64_t ns)
+{
+	struct lws_co *co = current_co();
+
+	if (!co)
+		return -EPERM;
+	if (ns <= 0) {
+		switch_out(co, ACT_YIELD);
+		return 0;
+	}
+	co->deadline = now_ns() + ns;
+	co->tkind = TK_SLEEP;
+	switch_out(co, ACT_SLEEP);
+	return 0;
+}
+
+LWS_CO_EXPORT unsigned int lws_co_workers(void)
+{
+	return atomic_load(&S.running) ? S.nworkers : 0;
+}
+
+struct run_main {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+LWS_CO_EXPORT int lws_co_run(const struct lws_co_config *cfg, void *(*fn)(void *), void *arg,
+	       void **result)
+{
+	lws_co_id_t id;
+	int err, jerr;
+
+	if (!fn)
+		return -EINVAL;
+	err = lws_co_start(cfg);
+	if (err)
+		return err;
+	err = lws_co_spawn(&id, fn, arg);
+	if (err) {
+		lws_co_stop();
+		return err;
+	}
+	jerr = lws_co_join(id, result);
+	err = lws_co_stop();
+	return jerr ? jerr : err;
+}
