@@ -3,9 +3,13 @@
 #
 #   make bench [KERNEL=6.12|6.1|both] [QUICK=1]
 #
-# Builds the module and the static benchmark programs, boots the test VM on
-# each kernel (tests/vm/run-vm), runs bench/vm/guest-bench.sh there and
-# writes $(BUILD)/bench/results.csv, then prints the table.
+# Runs the host part first (bench/host.mk: coroutines and their peers,
+# kernel column "host"), then builds the module and the static benchmark
+# programs, boots the test VM on each kernel (tests/vm/run-vm), runs
+# bench/vm/guest-bench.sh there, writes $(BUILD)/bench/results.csv and
+# prints the table.  Host rows and VM rows are never put in one ratio.
+
+include $(TOP)/bench/host.mk
 
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_PAYLOAD	:= $(BENCH_DIR)/payload
@@ -34,7 +38,10 @@ bench: deps
 # Every kernel is tried even when one fails; the run fails at the end.
 bench-run: bench-payload
 	@mkdir -p $(BENCH_DIR)
-	@fail=; for k in $(BENCH_KERNELS); do \
+	@fail=; \
+	echo "bench: host part (coroutines, Boost.Context, ucontext, pthreads) ..."; \
+	$(MAKE) --no-print-directory bench-host || fail=1; \
+	for k in $(BENCH_KERNELS); do \
 	  abi=$$($(TOP)/scripts/kernel-abi $$k) && \
 	  $(MAKE) --no-print-directory $(BUILD)/kmod/$$abi/lwswitch.ko && \
 	  cp $(BUILD)/kmod/$$abi/lwswitch.ko $(BENCH_PAYLOAD)/lwswitch.ko || { fail=1; continue; }; \
@@ -47,6 +54,7 @@ bench-run: bench-payload
 	  echo "bench: kernel $$k done in $$(( $$(date +%s) - start )) s"; \
 	done; \
 	{ echo "kernel,case,impl,metric,value,unit,p10,p90,runs"; \
+	  [ -f $(HOST_BENCH_CSV) ] && awk -F, 'NF == 9' $(HOST_BENCH_CSV); \
 	  for k in $(BENCH_KERNELS); do \
 	    [ -f $(BENCH_DIR)/vm-$$k.csv ] && awk -F, 'NF == 9 && $$1 != "kernel"' $(BENCH_DIR)/vm-$$k.csv; \
 	  done; \

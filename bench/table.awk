@@ -21,6 +21,20 @@ END {
 		printf "\n== %s\n", k
 		printf "  %-13s %-24s %-22s %12s %-9s %s\n", "case", "impl", "metric", "median", "unit", "[p10 .. p90] runs"
 		for (j = 1; j <= n[k]; j++) print line[k, j]
+		if (k == "host") {
+			x = v(k, "pingpong", "coro", "ns_per_roundtrip")
+			y = v(k, "pingpong", "boost-context", "ns_per_roundtrip")
+			z = v(k, "chan-pingpong", "coro", "ns_per_roundtrip")
+			m = v(k, "memory", "coro", "bytes_per_unit")
+			printf "  targets (same run):\n"
+			if (x != "" && y != "")
+				printf "    coro pingpong / boost-context     %.3f  (target <= 1.1)\n", x / y
+			if (x != "" && z != "")
+				printf "    coro chan-pingpong / coro pingpong %.3f  (target <= 8)\n", z / x
+			if (m != "")
+				printf "    RSS per idle coroutine            %s bytes  (target <= 8192)\n", m
+			continue
+		}
 		if (v(k, "pingpong", "switchto", "ns_per_roundtrip") == "") continue
 		printf "  targets (same boot):\n"
 		printf "    switchto / futex           %s  (target <= 0.2)\n", ratio(k, "switchto", "futex")

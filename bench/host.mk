@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+# bench/host.mk — the host part of `make bench': the coroutine rows
+# (included by bench/bench.mk).
+#
+#   make bench-host [QUICK=1]
+#
+# Builds the host benchmark programs (bench/host: the coroutine core of
+# $(BUILD)/lib/liblwswitch.a; bench/peers: Boost.Context, glibc ucontext,
+# pthreads), runs them on this machine and writes their CSV rows (no
+# header line; kernel column "host") to $(BUILD)/bench/host.csv, then
+# prints the coroutine targets (same-run ratios) to stderr.  Each program
+# runs even when an earlier one failed; the target fails at the end if
+# any did (a missed performance target does not fail it).  QUICK=1: 5
+# repetitions of runs a fifth as long (~5 s in all; full: ~15 s).
+# The memory row raises vm.max_map_count for its run (root) and restores it.
+
+HOST_BENCH_BIN	:= $(BUILD)/bench/host
+HOST_BENCH_CSV	:= $(BUILD)/bench/host.csv
+HOST_BENCH_CXX	?= g++
+HOST_BENCH_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -pthread
+HOST_BENCH_CXXFLAGS := -std=gnu++17 -O2 -g -Wall -Wextra -Werror -pthread
+HOST_BENCH_ARGS	= $(if $(filter-out 0,$(QUICK)),-q)
+# A program that hangs must not hang `make bench'.
+HOST_BENCH_TIMEOUT := 600
+HOST_BENCH_DEPS	:= $(TOP)/bench/host/hostutil.h $(wildcard $(TOP)/bench/common/*.h)
+HOST_BENCH_PROGS := $(addprefix $(HOST_BENCH_BIN)/lws-host-,coro boost ucontext pthread)
+
+.PHONY: bench-host bench-host-build
+
+bench-host-build: $(HOST_BENCH_PROGS)
+
+$(HOST_BENCH_BIN)/lws-host-coro: $(TOP)/bench/host/coro.c $(HOST_BENCH_DEPS) \
+				 $(BUILD)/lib/liblwswitch.a $(TOP)/include/lwswitch.h \
+				 $(TOP)/include/lwswitch_coro.h $(TOP)/lib/arch/ctx.h $(TOP)/lib/park.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_BENCH_CFLAGS) -I$(TOP)/include -I$(TOP)/lib -o $@ $< \
+	  $(BUILD)/lib/liblwswitch.a
+
+$(HOST_BENCH_BIN)/lws-host-boost: $(TOP)/bench/peers/boost/boost.cpp $(HOST_BENCH_DEPS)
+	@mkdir -p $(@D)
+	$(HOST_BENCH_CXX) $(HOST_BENCH_CXXFLAGS) -o $@ $< \
+	  -Wl,-Bstatic -lboost_context -Wl,-Bdynamic
+
+$(HOST_BENCH_BIN)/lws-host-ucontext: $(TOP)/bench/peers/ucontext/ucontext.c $(HOST_BENCH_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_BENCH_CFLAGS) -o $@ $<
+
+$(HOST_BENCH_BIN)/lws-host-pthread: $(TOP)/bench/peers/pthread/pthread.c $(HOST_BENCH_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_BENCH_CFLAGS) -o $@ $<
+
+# Order: the pingpong impls close together in time; memory last, each in
+# its own process (a clean RSS baseline).
+bench-host: $(HOST_BENCH_PROGS)
+	@mkdir -p $(dir $(HOST_BENCH_CSV))
+	@fail=; start=$$(date +%s); : > $(HOST_BENCH_CSV).tmp; \
+	run() { \
+	  echo "bench-host: $${*#$(HOST_BENCH_BIN)/}" >&2; \
+	  timeout $(HOST_BENCH_TIMEOUT) "$$@" >> $(HOST_BENCH_CSV).tmp || \
+	    { echo "bench-host: FAILED ($$?): $$*" >&2; fail=1; }; \
+	}; \
+	run $(HOST_BENCH_BIN)/lws-host-coro $(HOST_BENCH_ARGS) pingpong chan create; \
+	run $(HOST_BENCH_BIN)/lws-host-boost $(HOST_BENCH_ARGS); \
+	run $(HOST_BENCH_BIN)/lws-host-ucontext $(HOST_BENCH_ARGS); \
+	run $(HOST_BENCH_BIN)/lws-host-pthread $(HOST_BENCH_ARGS) create; \
+	run $(HOST_BENCH_BIN)/lws-host-coro $(HOST_BENCH_ARGS) memory; \
+	run $(HOST_BENCH_BIN)/lws-host-pthread $(HOST_BENCH_ARGS) memory; \
+	mv $(HOST_BENCH_CSV).tmp $(HOST_BENCH_CSV); \
+	awk -f $(TOP)/bench/host/targets.awk $(HOST_BENCH_CSV) >&2; \
+	echo "bench-host: wrote $(HOST_BENCH_CSV) ($$(wc -l < $(HOST_BENCH_CSV)) rows)" \
+	  "in $$(( $$(date +%s) - start )) s" >&2; \
+	[ -z "$$fail" ]

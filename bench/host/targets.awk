@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+# targets.awk — the coroutine targets from the host rows (bench-host's CSV,
+# no header: kernel,case,impl,metric,value,unit,p10,p90,runs), as same-run
+# ratios of the medians, printed as a small block (bench/host.mk sends it
+# to stderr).  Never fails: the targets are reported, not enforced.
+BEGIN { FS = "," }
+NF == 9 { val[$2 SUBSEP $3 SUBSEP $4] = $5; unit[$2 SUBSEP $3 SUBSEP $4] = $6 }
+function v(c, i, m) { return val[c SUBSEP i SUBSEP m] }
+function line(name, x, y, op, lim, fmt,   r, ok) {
+	if (x == "" || y == "" || y + 0 <= 0) {
+		printf "  %-44s n/a\n", name
+		return
+	}
+	r = x / y
+	ok = (op == "<=") ? (r <= lim) : (r >= lim)
+	printf "  %-44s " fmt "  (target %s %s: %s)\n", name, r, op, lim, ok ? "met" : "MISSED"
+}
+END {
+	print "targets (host, same run; medians):"
+	line("coro pingpong / boost-context pingpong", v("pingpong", "coro", "ns_per_roundtrip"),
+	     v("pingpong", "boost-context", "ns_per_roundtrip"), "<=", 1.1, "%6.2f")
+	line("coro chan-pingpong / coro pingpong", v("chan-pingpong", "coro", "ns_per_roundtrip"),
+	     v("pingpong", "coro", "ns_per_roundtrip"), "<=", 8, "%6.2f")
+	m = v("memory", "coro", "bytes_per_unit"); n = v("memory", "coro", "units")
+	if (m == "")
+		printf "  %-44s n/a\n", "RSS per idle coroutine"
+	else {
+		red = (unit["memory" SUBSEP "coro" SUBSEP "bytes_per_unit"] == "bytes") ? "" : " (reduced N)"
+		ok = (m + 0 <= 8192 && n + 0 >= 100000) ? "met" : "MISSED"
+		printf "  %-44s %6.0f B (%.2f KiB) at N=%d%s  (target <= 8 KiB at N=100000: %s)\n",
+		       "RSS per idle coroutine", m, m / 1024, n, red, ok
+	}
+	print "  for context (not targets):"
+	x = v("pingpong", "boost-context", "ns_per_roundtrip")
+	split("coro-handoff coro-ctx", extra, " ")
+	for (i = 1; i <= 2; i++)
+		if (v("pingpong", extra[i], "ns_per_roundtrip") != "" && x > 0)
+			printf "    %-42s %6.2f\n", extra[i] " pingpong / boost-context",
+			       v("pingpong", extra[i], "ns_per_roundtrip") / x
+	y = v("memory", "pthread", "bytes_per_unit")
+	if (y != "" && m != "" && m > 0)
+		printf "    %-42s %6.2f\n", "RSS per idle pthread / per idle coroutine", y / m
+	y = v("create", "pthread", "ns_per_unit"); x = v("create", "coro", "ns_per_unit")
+	if (y != "" && x > 0)
+		printf "    %-42s %6.1f\n", "pthread create+join / coro spawn+join", y / x
+}
