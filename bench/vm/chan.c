@@ -10,23 +10,33 @@
  *                    threads-<backend>-send-recv lws_chan_send() then
  *                                                lws_chan_recv()
  *                    pthread-condvar             bench/common/condchan.h
+ *                    raw-switchto                no channel: the bare
+ *                                                SWITCHTO ping-pong, the
+ *                                                reference the library's
+ *                                                overhead is measured against
  *   chan-throughput  one producer, one consumer, capacity 128; messages/s.
  *
  * <backend> is what lws_backend() says: "switchto" with /dev/lwswitch,
  * "futex" without it or with LWS_BACKEND=futex (run the program twice).
- * Beside wall time: CPU time per operation (so that spinning shows),
+ * Repetitions are interleaved across the rows of a case (the first of
+ * every row, then the second, ...), so that drift of the host's speed
+ * hits every row alike.  Beside wall time: CPU time per operation (so that spinning shows),
  * voluntary context switches per hop (about 1 when every hop blocked) and
  * system calls per hop from the library's own counters.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include <linux/lwswitch.h>
 #include <lwswitch.h>
 
 #include "../common/benchutil.h"
@@ -44,17 +54,45 @@ static void die(const char *what, int err)
 
 /* ---- chan-pingpong ---- */
 
-enum pp_kind { PP_SENDRECV, PP_SEND_RECV, PP_CONDVAR };
+enum pp_kind { PP_RAW, PP_SENDRECV, PP_SEND_RECV, PP_CONDVAR };
 
 struct pp {
 	enum pp_kind kind;
 	long rounds;
+	int fd;				/* PP_RAW: a domain of its own */
+	uint32_t handle[2];
+	pthread_barrier_t ready;
 	lws_chan_t *req, *rep;
 	struct condchan creq, crep;
 	long vcsw[2];
 	uint64_t syscalls[2], switchto[2];
 	int bad;
 };
+
+static int raw_hop(struct pp *pp, unsigned long cmd, uint32_t target)
+{
+	struct lwswitch_hop h = { .target = target };
+
+	return ioctl(pp->fd, cmd, &h) ? -errno : 0;
+}
+
+/* PP_RAW: register in the raw domain; both sides meet before the first hop. */
+static void raw_register(struct pp *pp, int me)
+{
+	struct lwswitch_register r = { 0 };
+
+	if (ioctl(pp->fd, LWSWITCH_IOC_REGISTER, &r))
+		die("register", errno);
+	pp->handle[me] = r.handle;
+	pthread_barrier_wait(&pp->ready);
+}
+
+static void raw_unregister(struct pp *pp)
+{
+	struct lwswitch_register r = { 0 };
+
+	ioctl(pp->fd, LWSWITCH_IOC_UNREGISTER, &r);
+}
 
 static void pp_count(struct pp *pp, int me, long v0)
 {
@@ -63,7 +101,7 @@ static void pp_count(struct pp *pp, int me, long v0)
 
 	bench_thread_csw(&v1, &iv);
 	pp->vcsw[me] = v1 - v0;
-	if (pp->kind != PP_CONDVAR && !lws_stats_get(&st)) {
+	if (pp->kind != PP_CONDVAR && pp->kind != PP_RAW && !lws_stats_get(&st)) {
 		pp->switchto[me] = st.sys_switchto;
 		pp->syscalls[me] = st.sys_switchto + st.sys_wake + st.sys_wait +
 				   st.sys_futex_wake + st.sys_futex_wait;
@@ -80,6 +118,15 @@ static void *pp_server(void *arg)
 	lws_stats_reset();
 	bench_thread_csw(&v0, &iv);
 	switch (pp->kind) {
+	case PP_RAW:
+		raw_register(pp, 1);
+		rc = raw_hop(pp, LWSWITCH_IOC_WAIT, 0);
+		for (long i = 0; !rc && i < pp->rounds - 1; i++)
+			rc = raw_hop(pp, LWSWITCH_IOC_SWITCHTO, pp->handle[0]);
+		if (!rc)
+			rc = raw_hop(pp, LWSWITCH_IOC_WAKE, pp->handle[0]);
+		raw_unregister(pp);
+		break;
 	case PP_SENDRECV:
 		rc = lws_chan_recv(pp->req, &v);
 		for (long i = 0; !rc && i < pp->rounds - 1; i++) {
@@ -116,9 +163,15 @@ static void pp_client(struct pp *pp)
 	int rc = 0;
 
 	lws_stats_reset();
+	if (pp->kind == PP_RAW)
+		raw_register(pp, 0);
 	bench_thread_csw(&v0, &iv);
 	for (uint64_t i = 0; i < (uint64_t)pp->rounds && !rc; i++) {
 		switch (pp->kind) {
+		case PP_RAW:
+			rc = raw_hop(pp, LWSWITCH_IOC_SWITCHTO, pp->handle[1]);
+			v = i + 1;
+			break;
 		case PP_SENDRECV:
 			rc = lws_chan_sendrecv(pp->req, &i, pp->rep, &v);
 			break;
@@ -138,59 +191,104 @@ static void pp_client(struct pp *pp)
 	if (rc)
 		die("client", rc);
 	pp_count(pp, 0, v0);
+	if (pp->kind == PP_RAW)
+		raw_unregister(pp);
 }
 
 /* One repetition; returns wall ns per round trip, *cpu CPU ns per round trip. */
 static double pp_run(struct pp *pp, double *cpu)
 {
 	pthread_t t;
-	uint64_t t0 = bench_now_ns(), c0 = bench_cpu_ns();
+	uint64_t t0, c0;
 
+	if (pp->kind == PP_RAW)
+		pthread_barrier_init(&pp->ready, NULL, 2);
+	t0 = bench_now_ns();
+	c0 = bench_cpu_ns();
 	if (pthread_create(&t, NULL, pp_server, pp))
 		die("pthread_create", errno);
 	pp_client(pp);
 	pthread_join(t, NULL);
 	*cpu = (double)(bench_cpu_ns() - c0) / (double)pp->rounds;
+	if (pp->kind == PP_RAW)
+		pthread_barrier_destroy(&pp->ready);
 	if (pp->bad)
 		die("ping-pong", EPROTO);
 	return (double)(bench_now_ns() - t0) / (double)pp->rounds;
 }
 
-static void bench_pingpong(const char *impl, enum pp_kind kind, long rounds)
+struct pp_row {
+	const char *impl;
+	struct pp pp;
+	double wall[BENCH_MAX_REPS], cpu[BENCH_MAX_REPS];
+};
+
+static void pp_init(struct pp_row *row, const char *impl, enum pp_kind kind, long rounds)
 {
-	struct pp pp = { .kind = kind };
-	double wall[BENCH_MAX_REPS], cpu[BENCH_MAX_REPS], c, hops;
+	struct pp *pp = &row->pp;
+	double c;
 	int rc;
 
-	if (kind == PP_CONDVAR) {
-		if (condchan_init(&pp.creq, 0) || condchan_init(&pp.crep, 0))
+	row->impl = impl;
+	pp->kind = kind;
+	if (kind == PP_RAW) {
+		pp->fd = open("/dev/lwswitch", O_RDWR | O_CLOEXEC);
+		if (pp->fd < 0)
+			die("/dev/lwswitch", errno);
+	} else if (kind == PP_CONDVAR) {
+		if (condchan_init(&pp->creq, 0) || condchan_init(&pp->crep, 0))
 			die("condchan", ENOMEM);
-	} else if ((rc = lws_chan_make(&pp.req, sizeof(uint64_t), 0)) ||
-		   (rc = lws_chan_make(&pp.rep, sizeof(uint64_t), 0))) {
+	} else if ((rc = lws_chan_make(&pp->req, sizeof(uint64_t), 0)) ||
+		   (rc = lws_chan_make(&pp->rep, sizeof(uint64_t), 0))) {
 		die("lws_chan_make", rc);
 	}
-	pp.rounds = rounds / scale / 10 + 1;
-	pp_run(&pp, &c);				/* warm-up */
-	pp.rounds = rounds / scale;
-	for (int r = 0; r < reps; r++)
-		wall[r] = pp_run(&pp, &cpu[r]);
-	bench_row("chan-pingpong", impl, "ns_per_roundtrip", wall, reps, "ns");
-	bench_row("chan-pingpong", impl, "cpu_ns_per_roundtrip", cpu, reps, "ns");
+	pp->rounds = rounds / scale / 10 + 1;
+	pp_run(pp, &c);					/* warm-up */
+	pp->rounds = rounds / scale;
+}
+
+static void pp_report(struct pp_row *row)
+{
+	struct pp *pp = &row->pp;
+	double hops = 2.0 * (double)pp->rounds;
+
+	bench_row("chan-pingpong", row->impl, "ns_per_roundtrip", row->wall, reps, "ns");
+	bench_row("chan-pingpong", row->impl, "cpu_ns_per_roundtrip", row->cpu, reps, "ns");
 	/* From the last repetition. */
-	hops = 2.0 * (double)pp.rounds;
-	bench_row1("chan-pingpong", impl, "vcsw_per_hop",
-		   (double)(pp.vcsw[0] + pp.vcsw[1]) / hops, "switches");
-	if (kind != PP_CONDVAR) {
-		bench_row1("chan-pingpong", impl, "syscalls_per_hop",
-			   (double)(pp.syscalls[0] + pp.syscalls[1]) / hops, "calls");
-		bench_row1("chan-pingpong", impl, "switchto_per_hop",
-			   (double)(pp.switchto[0] + pp.switchto[1]) / hops, "calls");
-		lws_chan_free(pp.req);
-		lws_chan_free(pp.rep);
+	bench_row1("chan-pingpong", row->impl, "vcsw_per_hop",
+		   (double)(pp->vcsw[0] + pp->vcsw[1]) / hops, "switches");
+	if (pp->kind == PP_SENDRECV || pp->kind == PP_SEND_RECV) {
+		bench_row1("chan-pingpong", row->impl, "syscalls_per_hop",
+			   (double)(pp->syscalls[0] + pp->syscalls[1]) / hops, "calls");
+		bench_row1("chan-pingpong", row->impl, "switchto_per_hop",
+			   (double)(pp->switchto[0] + pp->switchto[1]) / hops, "calls");
+		lws_chan_free(pp->req);
+		lws_chan_free(pp->rep);
+	} else if (pp->kind == PP_CONDVAR) {
+		condchan_destroy(&pp->creq);
+		condchan_destroy(&pp->crep);
 	} else {
-		condchan_destroy(&pp.creq);
-		condchan_destroy(&pp.crep);
+		close(pp->fd);
 	}
+}
+
+/* All chan-pingpong rows, repetitions interleaved. */
+static void bench_pingpong(int baseline, long rounds)
+{
+	static struct pp_row rows[4];
+	int n = 0;
+
+	if (!strcmp(lws_backend(), "switchto"))
+		pp_init(&rows[n++], "raw-switchto", PP_RAW, rounds);
+	pp_init(&rows[n++], impl_threads, PP_SENDRECV, rounds);
+	pp_init(&rows[n++], impl_send_recv, PP_SEND_RECV, rounds);
+	if (baseline)
+		pp_init(&rows[n++], "pthread-condvar", PP_CONDVAR, rounds);
+	for (int r = 0; r < reps; r++)
+		for (int i = 0; i < n; i++)
+			rows[i].wall[r] = pp_run(&rows[i].pp, &rows[i].cpu[r]);
+	for (int i = 0; i < n; i++)
+		pp_report(&rows[i]);
 }
 
 /* ---- chan-throughput ---- */
@@ -243,29 +341,44 @@ static double tp_run(struct tp *tp, double *cpu)
 	return (double)tp->msgs * 1e9 / (double)(bench_now_ns() - t0);
 }
 
-static void bench_throughput(const char *impl, int condvar, long msgs)
+static void tp_init(struct tp *tp, int condvar, long msgs)
 {
-	struct tp tp = { .condvar = condvar };
-	double rate[BENCH_MAX_REPS], cpu[BENCH_MAX_REPS], c;
+	double c;
 	int rc;
 
+	tp->condvar = condvar;
 	if (condvar) {
-		if (condchan_init(&tp.cc, 128))
+		if (condchan_init(&tp->cc, 128))
 			die("condchan", ENOMEM);
-	} else if ((rc = lws_chan_make(&tp.ch, sizeof(uint64_t), 128))) {
+	} else if ((rc = lws_chan_make(&tp->ch, sizeof(uint64_t), 128))) {
 		die("lws_chan_make", rc);
 	}
-	tp.msgs = msgs / scale / 10 + 1;
-	tp_run(&tp, &c);
-	tp.msgs = msgs / scale;
+	tp->msgs = msgs / scale / 10 + 1;
+	tp_run(tp, &c);
+	tp->msgs = msgs / scale;
+}
+
+/* chan-throughput for the library and (with @baseline) the condvar channel. */
+static void bench_throughput(int baseline, long msgs)
+{
+	static struct tp tps[2];
+	static double rate[2][BENCH_MAX_REPS], cpu[2][BENCH_MAX_REPS];
+	const char *impl[2] = { impl_threads, "pthread-condvar" };
+	int n = baseline ? 2 : 1;
+
+	for (int i = 0; i < n; i++)
+		tp_init(&tps[i], i == 1, msgs);
 	for (int r = 0; r < reps; r++)
-		rate[r] = tp_run(&tp, &cpu[r]);
-	bench_row("chan-throughput", impl, "msgs_per_s", rate, reps, "msgs/s");
-	bench_row("chan-throughput", impl, "cpu_ns_per_msg", cpu, reps, "ns");
-	if (condvar)
-		condchan_destroy(&tp.cc);
-	else
-		lws_chan_free(tp.ch);
+		for (int i = 0; i < n; i++)
+			rate[i][r] = tp_run(&tps[i], &cpu[i][r]);
+	for (int i = 0; i < n; i++) {
+		bench_row("chan-throughput", impl[i], "msgs_per_s", rate[i], reps, "msgs/s");
+		bench_row("chan-throughput", impl[i], "cpu_ns_per_msg", cpu[i], reps, "ns");
+		if (tps[i].condvar)
+			condchan_destroy(&tps[i].cc);
+		else
+			lws_chan_free(tps[i].ch);
+	}
 }
 
 int main(int argc, char **argv)
@@ -303,12 +416,7 @@ int main(int argc, char **argv)
 	if (header)
 		bench_header();
 
-	bench_pingpong(impl_threads, PP_SENDRECV, 20000);
-	bench_pingpong(impl_send_recv, PP_SEND_RECV, 20000);
-	if (baseline)
-		bench_pingpong("pthread-condvar", PP_CONDVAR, 20000);
-	bench_throughput(impl_threads, 0, 200000);
-	if (baseline)
-		bench_throughput("pthread-condvar", 1, 200000);
+	bench_pingpong(baseline, 20000);
+	bench_throughput(baseline, 200000);
 	return 0;
 }

@@ -205,55 +205,79 @@ static double pp_run(struct pp *pp, double *cpu)
 	return (double)(bench_now_ns() - t0) / (double)pp->iters;
 }
 
-static void bench_pingpong(const char *impl, enum mech mech, int pinned, long iters)
+/*
+ * One row of the comparison.  Repetitions are interleaved across rows
+ * (the first repetition of every row, then the second, ...), so that a
+ * drift of the host's speed during the run hits every row alike and the
+ * same-run ratios stay meaningful.
+ */
+struct impl {
+	const char *name;
+	enum mech mech;		/* ignored for the null system call */
+	int pinned, syscall;
+	long iters;
+	struct pp pp;
+	double wall[BENCH_MAX_REPS], cpu[BENCH_MAX_REPS];
+};
+
+/* One repetition of @im: a ping-pong, or a loop of null system calls. */
+static double impl_run(struct impl *im, double *cpu)
 {
-	struct pp pp = { .mech = mech, .pinned = pinned, .iters = iters / scale };
-	double wall[BENCH_MAX_REPS], cpu[BENCH_MAX_REPS], c, hops;
+	uint64_t t0, c0;
 
-	if (mech == M_SWITCHTO) {
-		pp.fd = open("/dev/lwswitch", O_RDWR | O_CLOEXEC);
-		if (pp.fd < 0)
-			die("/dev/lwswitch", errno);
-	}
-	pp.iters = pp.iters / 10 > 10 ? pp.iters / 10 : 10;
-	pp_run(&pp, &c);			/* warm-up */
-	pp.iters = iters / scale;
-	for (int r = 0; r < reps; r++)
-		wall[r] = pp_run(&pp, &cpu[r]);
-	bench_row("pingpong", impl, "ns_per_roundtrip", wall, reps, "ns");
-	bench_row("pingpong", impl, "cpu_ns_per_roundtrip", cpu, reps, "ns");
-
-	/* The untimed probe: placement and proof of blocking. */
-	pp.probe = 1;
-	pp_run(&pp, &c);
-	hops = 2.0 * (double)pp.iters;
-	bench_row1("pingpong", impl, "same_cpu_pct",
-	     100.0 * (double)(pp.same_cpu[0] + pp.same_cpu[1]) /
-	     (double)(pp.hops[0] + pp.hops[1]), "%");
-	bench_row1("pingpong", impl, "vcsw_per_hop",
-	     (double)(pp.vcsw[0] + pp.vcsw[1]) / hops, "switches");
-	bench_row1("pingpong", impl, "csw_per_hop",
-	     (double)(pp.vcsw[0] + pp.vcsw[1] + pp.ivcsw[0] + pp.ivcsw[1]) / hops,
-	     "switches");
-	if (mech == M_SWITCHTO)
-		close(pp.fd);
+	if (!im->syscall)
+		return pp_run(&im->pp, cpu);
+	t0 = bench_now_ns();
+	c0 = bench_cpu_ns();
+	for (long i = 0; i < im->iters; i++)
+		syscall(SYS_getppid);
+	*cpu = (double)(bench_cpu_ns() - c0) / (double)im->iters;
+	return (double)(bench_now_ns() - t0) / (double)im->iters;
 }
 
-static void bench_null_syscall(long iters)
+static void impl_init(struct impl *im)
 {
-	double v[BENCH_MAX_REPS];
+	double c;
 
-	iters /= scale;
-	for (long i = 0; i < iters / 10; i++)
-		syscall(SYS_getppid);
-	for (int r = 0; r < reps; r++) {
-		uint64_t t0 = bench_now_ns();
-
-		for (long i = 0; i < iters; i++)
-			syscall(SYS_getppid);
-		v[r] = (double)(bench_now_ns() - t0) / (double)iters;
+	im->iters /= scale;
+	im->pp = (struct pp){ .mech = im->mech, .pinned = im->pinned, .fd = -1 };
+	if (!im->syscall && im->mech == M_SWITCHTO) {
+		im->pp.fd = open("/dev/lwswitch", O_RDWR | O_CLOEXEC);
+		if (im->pp.fd < 0)
+			die("/dev/lwswitch", errno);
 	}
-	bench_row("null-syscall", "getppid", "ns", v, reps, "ns");
+	/* Warm-up: a tenth of a repetition. */
+	im->pp.iters = im->iters / 10 > 10 ? im->iters / 10 : 10;
+	impl_run(im, &c);
+	im->pp.iters = im->iters;
+}
+
+static void impl_report(struct impl *im)
+{
+	struct pp *pp = &im->pp;
+	double c, hops;
+
+	if (im->syscall) {
+		bench_row("null-syscall", im->name, "ns", im->wall, reps, "ns");
+		return;
+	}
+	bench_row("pingpong", im->name, "ns_per_roundtrip", im->wall, reps, "ns");
+	bench_row("pingpong", im->name, "cpu_ns_per_roundtrip", im->cpu, reps, "ns");
+
+	/* The untimed probe: placement and proof of blocking. */
+	pp->probe = 1;
+	pp_run(pp, &c);
+	hops = 2.0 * (double)pp->iters;
+	bench_row1("pingpong", im->name, "same_cpu_pct",
+		   100.0 * (double)(pp->same_cpu[0] + pp->same_cpu[1]) /
+		   (double)(pp->hops[0] + pp->hops[1]), "%");
+	bench_row1("pingpong", im->name, "vcsw_per_hop",
+		   (double)(pp->vcsw[0] + pp->vcsw[1]) / hops, "switches");
+	bench_row1("pingpong", im->name, "csw_per_hop",
+		   (double)(pp->vcsw[0] + pp->vcsw[1] + pp->ivcsw[0] + pp->ivcsw[1]) / hops,
+		   "switches");
+	if (pp->fd >= 0)
+		close(pp->fd);
 }
 
 static void usage(void)
@@ -287,8 +311,16 @@ int main(int argc, char **argv)
 		{ "header", no_argument, NULL, 'H' },
 		{ 0 }
 	};
+	static struct impl impls[] = {
+		{ .name = "switchto", .mech = M_SWITCHTO, .iters = 20000 },
+		{ .name = "futex", .mech = M_FUTEX, .iters = 5000 },
+		{ .name = "futex-pinned", .mech = M_FUTEX, .pinned = 1, .iters = 20000 },
+		{ .name = "yield-pinned", .mech = M_YIELD, .pinned = 1, .iters = 20000 },
+		{ .name = "getppid", .syscall = 1, .iters = 200000 },
+	};
+	struct impl *sel[sizeof(impls) / sizeof(impls[0])];
 	const char *only = NULL;
-	int c, header = 0;
+	int c, n = 0, header = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -306,15 +338,15 @@ int main(int argc, char **argv)
 	if (header)
 		bench_header();
 
-	if (wanted(only, "switchto"))
-		bench_pingpong("switchto", M_SWITCHTO, 0, 20000);
-	if (wanted(only, "futex"))
-		bench_pingpong("futex", M_FUTEX, 0, 5000);
-	if (wanted(only, "futex-pinned"))
-		bench_pingpong("futex-pinned", M_FUTEX, 1, 20000);
-	if (wanted(only, "yield-pinned"))
-		bench_pingpong("yield-pinned", M_YIELD, 1, 20000);
-	if (wanted(only, "getppid"))
-		bench_null_syscall(200000);
+	for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]); i++)
+		if (wanted(only, impls[i].name))
+			sel[n++] = &impls[i];
+	for (int i = 0; i < n; i++)
+		impl_init(sel[i]);
+	for (int r = 0; r < reps; r++)
+		for (int i = 0; i < n; i++)
+			sel[i]->wall[r] = impl_run(sel[i], &sel[i]->cpu[r]);
+	for (int i = 0; i < n; i++)
+		impl_report(sel[i]);
 	return 0;
 }
