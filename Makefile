@@ -37,16 +37,19 @@ HARNESS	:= $(HARNESS_DIR)/kselftest_harness.h
 RUN_TEST := $(TOP)/tests/tap/run-test
 STEP	:= $(TOP)/tests/tap/step
 
-# Lists the fragments extend: test groups that `make check' runs on the
-# host, and the packages group names of scripts/deps.d they need.
+# The test groups that `make check' runs on the host (fragments append).
 HOST_CHECKS :=
 
 .PHONY: all deps harness check check-host check-vm bench clean install module
 
 all:
 
+# The package groups of scripts/deps.d that the tests need; `make bench'
+# installs every group (the peers: Go, Boost.Context).
+CHECK_DEPS := build kernel vm lib coro
+
 deps:
-	@$(TOP)/scripts/install-deps
+	@$(TOP)/scripts/install-deps $(CHECK_DEPS)
 
 harness: $(HARNESS)
 $(HARNESS):

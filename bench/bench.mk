@@ -29,10 +29,17 @@ $(BENCH_PAYLOAD)/lws-chan: $(TOP)/bench/vm/chan.c $(BENCH_COMMON) $(BUILD)/lib/l
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -I$(TOP)/include -o $@ $< $(BUILD)/lib/liblwswitch.a
 
-bench-payload: $(BENCH_PAYLOAD)/lws-pingpong $(BENCH_PAYLOAD)/lws-chan
+# Go's goroutines, built static (CGO_ENABLED=0) to run in the VM.
+$(BENCH_PAYLOAD)/lws-go: $(wildcard $(TOP)/bench/peers/go/*.go) $(TOP)/bench/peers/go/go.mod \
+			 $(TOP)/bench/peers/go/build.sh
+	@mkdir -p $(@D)
+	$(TOP)/bench/peers/go/build.sh $@ $(BUILD)/go-cache
+
+bench-payload: $(BENCH_PAYLOAD)/lws-pingpong $(BENCH_PAYLOAD)/lws-chan $(BENCH_PAYLOAD)/lws-go
 	@cp $(TOP)/bench/vm/guest-bench.sh $(BENCH_PAYLOAD)/
 
-bench: deps
+bench:
+	@$(TOP)/scripts/install-deps
 	@$(MAKE) --no-print-directory bench-run
 
 # Every kernel is tried even when one fails; the run fails at the end.

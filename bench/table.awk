@@ -51,5 +51,8 @@ END {
 		z = v(k, "chan-pingpong", "pthread-condvar", "ns_per_roundtrip")
 		printf "    chan threads-switchto / raw switchto     %.3f  (target <= 1.5)\n", x / y
 		printf "    chan pthread-condvar / threads-switchto  %.3f  (target >= 4)\n", z / x
+		g = v(k, "chan-pingpong", "go", "ns_per_roundtrip")
+		if (g != "")
+			printf "    chan threads-switchto / go               %.3f  (target <= 4, GOMAXPROCS %s)\n", x / g, v(k, "env", "go", "gomaxprocs")
 	}
 }

@@ -19,6 +19,8 @@ lws-pingpong --header $q
 # baseline, then the same program on futexes.
 lws-chan --baseline $q
 LWS_BACKEND=futex lws-chan $q
+# Go's goroutines and channels in the same boot (GOMAXPROCS = vCPUs).
+lws-go ${QUICK:+-quick} -only env,chan-pingpong,chan-throughput,create
 
 reload() {
 	rmmod lwswitch && insmod /payload/lwswitch.ko placement="$1" &&
