@@ -8,12 +8,14 @@
  * channel's recvq or sendq.  It blocks and is woken only through park.h.
  *
  * Locking and claiming:
- *  - Each channel has a mutex that covers its buffer, queues and closed
- *    flag.  lws_select() locks all its channels in address order (each
+ *  - Each channel has a lock (a spinlock, chan_lock()) that covers its
+ *    buffer, queues and closed flag.  lws_select() locks all its channels in address order (each
  *    once), like Go's sellock.
  *  - A waiter is taken by a peer only after it wins the claim,
  *    compare-and-swap of w->done from PENDING to CLAIMED, made while
- *    holding the lock of the channel the sudog is queued on.  A select
+ *    holding the lock of the channel the sudog is queued on (a plain
+ *    store for a waiter with one sudog and no deadline, w->solo: it
+ *    cannot be claimed elsewhere nor cancel itself).  A select
  *    waiter queued on several channels is therefore claimed exactly once;
  *    the losers just unlink the stale sudog.  A waiter whose time runs out
  *    cancels itself with PENDING -> CANCELLED; losing that race means a
@@ -37,6 +39,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +51,7 @@
 enum { W_PENDING = 0, W_CLAIMED = 1, W_CANCELLED = 2 };
 
 struct lws_chan {
-	pthread_mutex_t lock;
+	uint32_t lock;			/* chan_lock(): 0 free, 1 held */
 	size_t elem_size;
 	size_t cap;
 	size_t len;			/* buffered elements; atomic stores */
@@ -66,6 +69,12 @@ struct lws_wait {
 	uint32_t done;			/* W_*, atomic */
 	uint32_t fired;			/* the case a claimer completed */
 	int closed;			/* ... because the channel was closed */
+	/*
+	 * One sudog and no deadline: nobody but a claimer holding the lock
+	 * of its one channel ever changes @done, and the waiter never
+	 * cancels, so the claim is a plain store (no compare-and-swap).
+	 */
+	int solo;
 };
 
 /* One case of a blocked operation, queued on its channel. */
@@ -75,6 +84,54 @@ struct lws_sudog {
 	void *elem;
 	uint32_t idx;
 };
+
+/*
+ * The channel lock: a test-and-test-and-set spinlock.  Its critical
+ * sections are a few loads and stores and a memcpy of at most
+ * LWS_CHAN_ELEM_MAX bytes and never block, so a mutex's futex machinery is
+ * not needed; what it buys is one locked instruction per critical section
+ * instead of two (the unlock is a release store) and no library call,
+ * which matters on the coroutine hand-off path (two critical sections
+ * per lws_chan_sendrecv()).  A waiter that spins too long (its holder was
+ * preempted) yields the CPU between looks.
+ */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("pause" ::: "memory");
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+static __attribute__((noinline)) void chan_lock_slow(lws_chan_t *ch)
+{
+	unsigned int spins = 0;
+
+	for (;;) {
+		while (__atomic_load_n(&ch->lock, __ATOMIC_RELAXED)) {
+			if (++spins < 128)
+				cpu_relax();
+			else
+				sched_yield();
+		}
+		if (!__atomic_exchange_n(&ch->lock, 1, __ATOMIC_ACQUIRE))
+			return;
+	}
+}
+
+static inline void chan_lock(lws_chan_t *ch)
+{
+	if (caa_unlikely(__atomic_exchange_n(&ch->lock, 1, __ATOMIC_ACQUIRE)))
+		chan_lock_slow(ch);
+}
+
+static inline void chan_unlock(lws_chan_t *ch)
+{
+	__atomic_store_n(&ch->lock, 0, __ATOMIC_RELEASE);
+}
 
 /* ------------------------------------------------------------------ */
 /* Locked primitives                                                   */
@@ -105,6 +162,10 @@ static struct lws_sudog *dequeue(struct cds_list_head *q)
 		uint32_t exp = W_PENDING;
 
 		cds_list_del_init(&sg->node);
+		if (sg->w->solo) {	/* necessarily still PENDING */
+			__atomic_store_n(&sg->w->done, W_CLAIMED, __ATOMIC_RELEASE);
+			return sg;
+		}
 		if (__atomic_compare_exchange_n(&sg->w->done, &exp, W_CLAIMED, 0,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return sg;
@@ -239,10 +300,10 @@ static int wait_for(struct lws_wait *w, int64_t deadline, struct lws_parker *tar
 
 static void unqueue(lws_chan_t *ch, struct lws_sudog *sg)
 {
-	pthread_mutex_lock(&ch->lock);
+	chan_lock(ch);
 	if (!cds_list_empty(&sg->node))
 		cds_list_del_init(&sg->node);
-	pthread_mutex_unlock(&ch->lock);
+	chan_unlock(ch);
 }
 
 /* Set the calling thread up; the parker that blocks for it. */
@@ -279,10 +340,10 @@ static int chan_op(lws_chan_t *ch, int op, void *elem, int64_t timeout_ns, int b
 	if (!self)
 		goto flush;
 
-	pthread_mutex_lock(&ch->lock);
+	chan_lock(ch);
 	rc = op == OP_SEND ? send_locked(ch, elem, &wake) : recv_locked(ch, elem, &wake);
 	if (rc != -EAGAIN || timeout_ns == 0) {
-		pthread_mutex_unlock(&ch->lock);
+		chan_unlock(ch);
 		wake_one(wake);
 		if (rc == -EAGAIN)
 			rc = busy;
@@ -292,11 +353,12 @@ static int chan_op(lws_chan_t *ch, int op, void *elem, int64_t timeout_ns, int b
 	w.done = W_PENDING;
 	w.fired = 0;
 	w.closed = 0;
+	w.solo = deadline < 0;
 	sg.w = &w;
 	sg.elem = elem;
 	sg.idx = 0;
 	cds_list_add_tail(&sg.node, op == OP_SEND ? &ch->sendq : &ch->recvq);
-	pthread_mutex_unlock(&ch->lock);
+	chan_unlock(ch);
 
 	rc = wait_for(&w, deadline, pending);
 	if (rc) {
@@ -333,7 +395,6 @@ LWS_EXPORT int lws_chan_make(lws_chan_t **chp, size_t elem_size, size_t cap)
 			return -ENOMEM;
 		}
 	}
-	pthread_mutex_init(&ch->lock, NULL);
 	ch->elem_size = elem_size;
 	ch->cap = cap;
 	CDS_INIT_LIST_HEAD(&ch->recvq);
@@ -346,7 +407,6 @@ LWS_EXPORT void lws_chan_free(lws_chan_t *ch)
 {
 	if (!ch)
 		return;
-	pthread_mutex_destroy(&ch->lock);
 	free(ch->buf);
 	free(ch);
 }
@@ -394,27 +454,28 @@ LWS_EXPORT int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx
 	if (!self)
 		return rc;
 
-	pthread_mutex_lock(&tx->lock);
+	chan_lock(tx);
 	rc = send_locked(tx, out, &pending);
 	if (rc == -EPIPE) {
-		pthread_mutex_unlock(&tx->lock);
+		chan_unlock(tx);
 		return -EPIPE;
 	}
 	if (rc == -EAGAIN) {		/* no receiver, no room: block to send */
 		w.parker = self;
 		w.done = W_PENDING;
 		w.closed = 0;
+		w.solo = 1;		/* waits below without a deadline */
 		sg.w = &w;
 		sg.elem = (void *)out;
 		sg.idx = 0;
 		cds_list_add_tail(&sg.node, &tx->sendq);
-		pthread_mutex_unlock(&tx->lock);
+		chan_unlock(tx);
 		wait_for(&w, -1, NULL);
 		if (w.closed)
 			return -EPIPE;
 		pending = NULL;
 	} else {
-		pthread_mutex_unlock(&tx->lock);
+		chan_unlock(tx);
 	}
 	/* The receiver we served, if any, is woken by the receive below:
 	 * at once if it need not block, else by the hand-off. */
@@ -430,9 +491,9 @@ LWS_EXPORT int lws_chan_close(lws_chan_t *ch)
 	if (!ch)
 		return -EINVAL;
 	CDS_INIT_LIST_HEAD(&woken);
-	pthread_mutex_lock(&ch->lock);
+	chan_lock(ch);
 	if (ch->closed) {
-		pthread_mutex_unlock(&ch->lock);
+		chan_unlock(ch);
 		return -EPIPE;
 	}
 	ch->closed = 1;
@@ -446,7 +507,7 @@ LWS_EXPORT int lws_chan_close(lws_chan_t *ch)
 		complete(sg, 1);
 		cds_list_add_tail(&sg->node, &woken);
 	}
-	pthread_mutex_unlock(&ch->lock);
+	chan_unlock(ch);
 	/* A claimed waiter stays put until its unpark: read what we need
 	 * (next, the parker) before waking it. */
 	cds_list_for_each_entry_safe(sg, next, &woken, node)
@@ -487,14 +548,14 @@ static void lock_all(lws_chan_t **order, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || order[i] != order[i - 1])
-			pthread_mutex_lock(&order[i]->lock);
+			chan_lock(order[i]);
 }
 
 static void unlock_all(lws_chan_t **order, size_t n)
 {
 	for (size_t i = n; i-- > 0;)
 		if (i == 0 || order[i] != order[i - 1])
-			pthread_mutex_unlock(&order[i]->lock);
+			chan_unlock(order[i]);
 }
 
 LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
@@ -573,6 +634,7 @@ LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
 	w.done = W_PENDING;
 	w.fired = 0;
 	w.closed = 0;
+	w.solo = 0;
 	for (i = 0; i < n; i++) {
 		struct lws_case *c = &cases[i];
 
