@@ -42,11 +42,16 @@
  * any call that can block or yield; do not keep the address of a
  * __thread variable across such a call.
  *
- * Scheduling: FIFO run queue per worker; an idle worker steals half of
- * another's queue; lws_chan_sendrecv() between coroutines on one worker
- * switches directly to the woken peer (at most 64 times in a row before
- * the other runnable coroutines get their turn).  Cooperative: a
- * coroutine that never blocks or yields keeps its worker.
+ * Scheduling: a FIFO run queue per worker, in two parts: a local part only
+ * the worker's own thread touches (no lock), and a shared part, under a
+ * lock, that other threads push to and idle workers steal half of.
+ * lws_co_yield(), a park and a hand-off on one worker switch directly to
+ * the next local coroutine without passing through the scheduler loop;
+ * when another worker is idle the local part goes back to the shared one
+ * so it can be stolen.  A direct hand-off to a woken peer happens at most
+ * 64 times in a row while other work waits (a timer, another runnable
+ * coroutine, an idle worker).  Cooperative: a coroutine that never blocks
+ * or yields keeps its worker.
  */
 #ifndef LWSWITCH_CORO_H
 #define LWSWITCH_CORO_H

@@ -64,7 +64,6 @@ struct lws_tstate {
 	int setup;			/* lws__thread_setup() done */
 	int registered;			/* member of the domain at @fd */
 	int reg_err;			/* registration's -errno */
-	struct lws_parker *current;	/* a coroutine's parker, or NULL */
 	uint64_t rng;
 	struct lws_stats stats;
 };
@@ -439,17 +438,25 @@ int lws__thread_setup(void)
 	return t->reg_err;
 }
 
+/*
+ * The running coroutine's parker, or NULL: a TLS word of its own that the
+ * coroutine core also stores to directly, inline, when it switches from
+ * one coroutine to another (lib/coro/coro.h).  Initial-exec: no
+ * __tls_get_addr() call on that path.
+ */
+__thread struct lws_parker *lws__co_parker __attribute__((tls_model("initial-exec")));
+
 struct lws_parker *lws_parker_current(void)
 {
-	if (tls.current)
-		return tls.current;
+	if (lws__co_parker)
+		return lws__co_parker;
 	lws__thread_setup();
 	return &tls.parker;
 }
 
 void lws_parker_set_current(struct lws_parker *p)
 {
-	tls.current = p;
+	lws__co_parker = p;
 }
 
 uint32_t lws__rand(uint32_t n)

@@ -32,8 +32,12 @@
 	.globl	lws_ctx_switch
 	.hidden	lws_ctx_switch
 	.type	lws_ctx_switch, %function
+	.globl	lws_ctx_switch_ret
+	.hidden	lws_ctx_switch_ret
+	.type	lws_ctx_switch_ret, %function
 	.p2align 4
-lws_ctx_switch:			/* x0 = save_sp, x1 = to_sp */
+lws_ctx_switch:
+lws_ctx_switch_ret:		/* the same here: this switch ends in ret anyway */			/* x0 = save_sp, x1 = to_sp */
 	.cfi_startproc
 	hint	#34
 	sub	sp, sp, #0xb0
@@ -68,9 +72,17 @@ lws_ctx_switch:			/* x0 = save_sp, x1 = to_sp */
 	ldp	x27, x28, [sp, #0x80]
 	ldp	x29, x30, [sp, #0x90]
 	add	sp, sp, #0xb0
+	mov	x0, xzr		/* as lws_ctx_switch0(): returns 0 */
 	ret			/* to its x30 */
 	.cfi_endproc
 	.size	lws_ctx_switch, .-lws_ctx_switch
+	.size	lws_ctx_switch_ret, .-lws_ctx_switch_ret
+
+	/* int lws_ctx_switch0(): lws_ctx_switch() seen as returning 0. */
+	.globl	lws_ctx_switch0
+	.hidden	lws_ctx_switch0
+	.type	lws_ctx_switch0, %function
+	.set	lws_ctx_switch0, lws_ctx_switch
 
 /*
  * A new context's first frame returns here with the entry function in

@@ -43,12 +43,27 @@
 # define NOTRACK
 #endif
 
-	.text
-	.globl	lws_ctx_switch
-	.hidden	lws_ctx_switch
-	.type	lws_ctx_switch, @function
+/*
+ * Two entry points, the same switch but for the last instruction:
+ *
+ * lws_ctx_switch ends in an indirect jump, not "ret": between contexts
+ * that call it from different places (a coroutine and the scheduler
+ * loop) the return-stack predictor would expect our own caller and
+ * mispredict every switch; an indirect jump is predicted from its history.
+ *
+ * lws_ctx_switch_ret ends in "ret", for switches between contexts that
+ * were all suspended at the same call site (coroutine to coroutine, e.g.
+ * two yielding coroutines): there the return-stack entry pushed by our
+ * caller's call is exactly where the resumed context returns, and so are
+ * those below it, so the resumed context's own returns stay predicted,
+ * which the jump version, leaving an unpopped entry behind, spoils.
+ */
+	.macro	CTX_SWITCH name, tail
+	.globl	\name
+	.hidden	\name
+	.type	\name, @function
 	.p2align 4
-lws_ctx_switch:			/* rdi = save_sp, rsi = to_sp */
+\name:
 	.cfi_startproc
 	ENDBR
 	pushq	%rbp		/* 0x30 */
@@ -80,15 +95,70 @@ lws_ctx_switch:			/* rdi = save_sp, rsi = to_sp */
 	popq	%r15
 	popq	%rbx
 	popq	%rbp
-	/*
-	 * Not "ret": the return-stack predictor would expect our own
-	 * caller and mispredict every switch (the resumed context returns
-	 * elsewhere).  An indirect jump is predicted from its history.
-	 */
+	xorl	%eax, %eax	/* as lws_ctx_switch0(): returns 0 */
+	.ifc	\tail, jmp
 	popq	%r8		/* its return address (0x38) */
+	/*
+	 * One of eight copies of the jump, chosen by a hash of the target's
+	 * low 12 bits (fixed for a given binary, whatever ASLR does): the
+	 * paths leading here are the same whatever the target, and an
+	 * indirect predictor keyed on them mispredicts targets that
+	 * alternate (two coroutines yielding to each other from different
+	 * functions); each copy sees fewer targets, and the conditional
+	 * branches that choose it predict such alternation well.
+	 */
+	movl	%r8d, %ecx
+	shrl	$4, %ecx
+	xorl	%r8d, %ecx
+	movl	%r8d, %edx
+	shrl	$8, %edx
+	xorl	%edx, %ecx
+	testb	$1, %cl
+	jnz	101f
+	testb	$2, %cl
+	jnz	102f
+	testb	$4, %cl
+	jnz	103f
 	NOTRACK jmp *%r8
+103:
+	NOTRACK jmp *%r8
+102:
+	testb	$4, %cl
+	jnz	104f
+	NOTRACK jmp *%r8
+104:
+	NOTRACK jmp *%r8
+101:
+	testb	$2, %cl
+	jnz	105f
+	testb	$4, %cl
+	jnz	106f
+	NOTRACK jmp *%r8
+106:
+	NOTRACK jmp *%r8
+105:
+	testb	$4, %cl
+	jnz	107f
+	NOTRACK jmp *%r8
+107:
+	NOTRACK jmp *%r8
+	.else
+	ret			/* its return address (0x38) */
+	.endif
 	.cfi_endproc
-	.size	lws_ctx_switch, .-lws_ctx_switch
+	.size	\name, .-\name
+
+	.endm
+
+	.text
+	CTX_SWITCH lws_ctx_switch, jmp
+	CTX_SWITCH lws_ctx_switch_ret, ret
+
+	/* int lws_ctx_switch0(): lws_ctx_switch() seen as returning 0. */
+	.globl	lws_ctx_switch0
+	.hidden	lws_ctx_switch0
+	.type	lws_ctx_switch0, @function
+	.set	lws_ctx_switch0, lws_ctx_switch
 
 /*
  * A new context's first frame returns here, with the entry function in

@@ -28,6 +28,24 @@
 void lws_ctx_switch(void **save_sp, void *to_sp);
 
 /*
+ * The same switch, for use between contexts that were all suspended by
+ * calls from one and the same place (a coroutine switching directly to
+ * another): it returns with "ret" where lws_ctx_switch() uses an indirect
+ * jump, which keeps the return-stack predictor right in that case (and
+ * wrong in the other; on aarch64 both are the same function).
+ */
+void lws_ctx_switch_ret(void **save_sp, void *to_sp);
+
+/*
+ * lws_ctx_switch() under another type: every switch leaves the return
+ * value register zero in the resumed context, so a caller that tail-calls
+ * this (return lws_ctx_switch0(...)) is resumed straight in *its* caller,
+ * with 0 as its own return value: no C frame left to return through after
+ * the switch, so nothing for the return-stack predictor to get wrong.
+ */
+int lws_ctx_switch0(void **save_sp, void *to_sp);
+
+/*
  * First return address of a new context: calls entry(arg) with the
  * entry and argument that lws_ctx_make() put in the frame.  @entry must
  * never return (the trampoline traps if it does).

@@ -73,6 +73,8 @@ struct lws_co {
 	int err;			/* -ENOMEM: never started */
 	uint8_t tkind;			/* timer kind: TK_SLEEP, TK_PARK */
 	uint8_t wake_timeout;		/* set by whoever made it runnable */
+	uint8_t tail_yield;		/* switched out by lws_co_yield()'s fast
+					 * path: resumes without arrived() */
 #ifdef LWS_ASAN
 	void *asan_fake;
 #endif
@@ -84,16 +86,25 @@ struct lws_co {
 #define LWS_WORKER_STACK_CACHE	16
 
 struct lws_worker {
-	/* Run queue: FIFO, any thread pushes, owner pops, thieves take half. */
+	/* Shared run queue: FIFO, any thread pushes, owner pops, thieves take
+	 * half.  See also the local queue below and sched.c. */
 	pthread_mutex_t lock;
 	struct lws_co *head, *tail;
 	_Atomic unsigned int n;
 
 	void *sched_sp;			/* the scheduler loop's saved context */
 	struct lws_co *cur;		/* running coroutine, or NULL */
+	/*
+	 * Local run queue: a FIFO that only this worker's own thread touches
+	 * (its loop and the coroutines it runs), hence no lock, no atomics;
+	 * never stolen.  Logically it comes before the shared queue above.
+	 */
+	struct lws_co *lhead, *ltail;
+	unsigned int ln;
+	unsigned int fast;		/* fast yields, for the timer check */
 	int action;			/* why cur switched out: ACT_* */
 	struct lws_co *pending;		/* handed off: to publish as parked */
-	unsigned int handoffs;		/* direct switches since the loop ran */
+	unsigned int handoffs;		/* direct hand-offs/parks since the loop ran */
 	unsigned int id;
 	uint64_t rng;
 	unsigned int ticks;
@@ -111,6 +122,14 @@ struct lws_worker {
 	void *tsan_fiber;
 #endif
 } __attribute__((aligned(64)));
+
+/*
+ * The TLS word behind lws_parker_current()/lws_parker_set_current()
+ * (defined with them, in lib/runtime.c or the tests' stand-in): the
+ * coroutine-to-coroutine fast paths store to it directly instead of
+ * calling lws_parker_set_current(), with the same meaning.
+ */
+extern __thread struct lws_parker *lws__co_parker __attribute__((tls_model("initial-exec")));
 
 /* stack.c */
 int lws_stack_get(struct lws_worker *w, size_t size, struct lws_stack *st);

@@ -3,23 +3,48 @@
  * sched.c — the M:N coroutine scheduler and the coroutine parker.
  *
  * Workers.  N threads, each running a scheduler loop on its own (native)
- * stack.  A coroutine always switches back to the loop of the worker it
- * runs on (never directly to another coroutine), telling it why in
- * w->action; the loop finishes the job on its own stack, where the
- * coroutine's context is completely saved: requeue (yield), publish the
- * park (park), arm the timer (sleep), free the stack and wake the joiner
- * (exit).  Doing those after the switch is what makes a concurrent
- * unpark from another thread safe: nobody can resume a coroutine whose
- * registers are still being saved.
+ * stack.  A coroutine switches back to the loop of the worker it runs on,
+ * telling it why in w->action, except on the direct paths below; the loop
+ * finishes the job on its own stack, where the coroutine's context is
+ * completely saved: requeue (yield), publish the park (park), arm the
+ * timer (sleep), free the stack and wake the joiner (exit).  Doing those
+ * after the switch is what makes a concurrent unpark from another thread
+ * safe: nobody can resume a coroutine whose registers are still being
+ * saved.
  *
- * Run queues.  One per worker: an intrusive FIFO under a mutex, any thread
- * pushes, the owner pops from the head, an idle worker steals half of a
- * victim's queue in one critical section.  liburcu's wfcqueue was the
+ * Direct switches (coroutine to coroutine, no loop in between), all on
+ * one worker and all made by its own thread:
+ *  - yield (lws_co_yield()): the yielder goes to the tail of the local
+ *    queue, which no other thread can touch, and the local head runs; the
+ *    switch is a tail call, so the resumed coroutine continues straight
+ *    in its caller (co->tail_yield marks it: it runs no arrived()).
+ *  - hand-off (co_handoff()) and park (park_direct()): the parking
+ *    coroutine is not queued anywhere; the one switched to publishes the
+ *    park on arrival (w->pending, arrived()), as the loop would.
+ *    park_direct() only switches to a coroutine that runs arrived() when
+ *    resumed (not a tail yield).  At most HANDOFF_MAX of these in a row
+ *    while anything else wants the loop (direct_ok()).
+ * The loop's other duties stay covered: a fast yield runs due timers every
+ * 64 yields while a timer is armed, and leaves to the loop when another
+ * worker is idle (which spills the local queue for the thieves).
+ *
+ * Run queues.  Two per worker.  The shared queue: an intrusive FIFO under
+ * a mutex, any thread pushes, the owner pops from the head, an idle
+ * worker steals half of a victim's queue in one critical section.
+ * liburcu's wfcqueue was the
  * first choice, but (1) its dequeue needs a mutex anyway once thieves
  * dequeue too, (2) stealing half a queue with it is one locked dequeue per
  * node, and (3) its x86 atomics are inline assembly that ThreadSanitizer
  * cannot see, so every enqueue/dequeue pair is reported as a race; the
  * mutex queue is TSan-clean and its critical sections are a few stores.
+ * The local queue (w->lhead/ltail/ln): only the owner's thread (its loop
+ * and the coroutine it runs) reads or writes it, so plain loads and
+ * stores; never stolen.  The logical run queue is the local queue then the
+ * shared one; the owner puts a coroutine on the local tail only while the
+ * shared queue is empty and no worker is idle (make_runnable(), yields,
+ * after_park()), and takes the shared queue whole to the local tail
+ * (rq_grab()), so the order stays FIFO; when another worker is idle it
+ * moves the local queue back to the head of the shared one (lq_spill()).
  *
  * Idle workers sleep on a futex (wake_seq) with the earliest timer as
  * timeout; a push wakes one when some worker is idle (Dekker pattern on
@@ -41,6 +66,8 @@
  *         loop does EMPTY->PARKED, or finds TOKEN/TIMEDOUT and requeues.
  * handoff: as an unpark that wins PARKED->EMPTY on the target, then a
  *         direct switch to it; the target publishes our park on arrival.
+ *         A park can do the same with the local queue's head
+ *         (park_direct()).
  * unpark: EMPTY/TIMEDOUT->TOKEN, or PARKED->EMPTY + queue (unpark wins
  *         over a timeout not yet delivered).
  * timer:  under the timer lock: PARKED->EMPTY + queue as timed out, or
@@ -95,7 +122,8 @@ static struct {
 	.next_deadline = INT64_MAX,
 };
 
-static __thread struct lws_worker *tls_worker;
+/* Initial-exec: one %fs-relative load, no __tls_get_addr(), on the fast paths. */
+static __thread struct lws_worker *tls_worker __attribute__((tls_model("initial-exec")));
 
 /*
  * A coroutine may resume on another thread after any switch, so the
@@ -251,6 +279,88 @@ static struct lws_co *rq_pop(struct lws_worker *w)
 	return co;
 }
 
+/*
+ * The local queue (w->lhead/ltail/ln): only the owning worker's thread
+ * touches it, from its loop or from the coroutine it is running, so it
+ * needs no lock and no atomics.  The logical run queue of a worker is the
+ * local queue followed by the shared one: the owner moves the whole shared
+ * queue to the local tail at once (rq_grab()), and puts a yielding
+ * coroutine at the local tail only when the shared queue is empty, so the
+ * order stays FIFO.  Thieves never see the local queue: when some worker is
+ * idle, the owner puts it back at the head of the shared queue (lq_spill())
+ * at its next scheduling point and wakes one.
+ */
+static inline void lq_push(struct lws_worker *w, struct lws_co *co)
+{
+	co->next = NULL;
+	if (w->ltail)
+		w->ltail->next = co;
+	else
+		w->lhead = co;
+	w->ltail = co;
+	w->ln++;
+}
+
+static inline struct lws_co *lq_pop(struct lws_worker *w)
+{
+	struct lws_co *co = w->lhead;
+
+	if (co) {
+		w->lhead = co->next;
+		if (!w->lhead)
+			w->ltail = NULL;
+		w->ln--;
+		co->next = NULL;
+	}
+	return co;
+}
+
+/* Owner: move the whole shared queue to the local tail. */
+static void rq_grab(struct lws_worker *w)
+{
+	struct lws_co *first, *last;
+	unsigned int n;
+
+	pthread_mutex_lock(&w->lock);
+	first = w->head;
+	last = w->tail;
+	n = atomic_load_explicit(&w->n, memory_order_relaxed);
+	w->head = w->tail = NULL;
+	atomic_fetch_sub_explicit(&w->n, n, memory_order_relaxed);
+	pthread_mutex_unlock(&w->lock);
+	if (!first)
+		return;
+	if (w->ltail)
+		w->ltail->next = first;
+	else
+		w->lhead = first;
+	w->ltail = last;
+	w->ln += n;
+}
+
+/* Owner: put the local queue back in front of the shared one, for thieves. */
+static void lq_spill(struct lws_worker *w)
+{
+	if (!w->lhead)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->ltail->next = w->head;
+	w->head = w->lhead;
+	if (!w->tail)
+		w->tail = w->ltail;
+	atomic_fetch_add(&w->n, w->ln);
+	pthread_mutex_unlock(&w->lock);
+	w->lhead = w->ltail = NULL;
+	w->ln = 0;
+	wake_idle();
+}
+
+/* Some other worker is idle (a hint: a relaxed load). */
+static inline int others_idle(void)
+{
+	return S.nworkers > 1 && atomic_load_explicit(&S.nidle, memory_order_relaxed) > 0;
+}
+
 /* Take the first half (rounded up) of @v's queue: run one, queue the rest. */
 static struct lws_co *rq_steal(struct lws_worker *w, struct lws_worker *v)
 {
@@ -296,6 +406,15 @@ static void make_runnable(struct lws_co *co)
 {
 	struct lws_worker *w = lws_co_this_worker();
 
+	/*
+	 * On this worker's own thread, with nothing in the shared queue and
+	 * nobody idle to steal it: the local queue, no lock (the order is
+	 * the same, see lq_push()'s comment).
+	 */
+	if (w && !others_idle() && !atomic_load_explicit(&w->n, memory_order_relaxed)) {
+		lq_push(w, co);
+		return;
+	}
 	if (!w) {
 		w = co->worker;
 		if (!w)
@@ -500,6 +619,29 @@ static void switch_out(struct lws_co *co, int act)
 	arrived(co);
 }
 
+/*
+ * From the running coroutine @co of @w directly to @t (already started:
+ * t->sp set), without the loop.  The caller has taken care of @co: it is
+ * on @w's local queue (only this thread can resume it, and not before
+ * this switch is complete), or parked with its park to be published by
+ * @t on arrival (w->pending).
+ */
+static void switch_direct(struct lws_worker *w, struct lws_co *co, struct lws_co *t)
+{
+	t->worker = w;
+	w->cur = t;
+	lws__co_parker = &t->parker;		/* lws_parker_set_current() */
+#ifdef LWS_ASAN
+	__sanitizer_start_switch_fiber(&co->asan_fake, (char *)t->stack.base + LWS_CO_GUARD,
+				       t->stack.size);
+#endif
+#ifdef LWS_TSAN
+	__tsan_switch_to_fiber(t->tsan_fiber, 0);
+#endif
+	lws_ctx_switch_ret(&co->sp, t->sp);
+	arrived(co);
+}
+
 static void co_entry(void *p)
 {
 	struct lws_co *co = p;
@@ -571,7 +713,11 @@ static void after_park(struct lws_worker *w, struct lws_co *co)
 		if (s == PS_TOKEN || s == PS_TIMEDOUT) {
 			if (atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY)) {
 				co->wake_timeout = s == PS_TIMEDOUT;
-				rq_push(w, co);
+				if (!others_idle() &&
+				    !atomic_load_explicit(&w->n, memory_order_relaxed))
+					lq_push(w, co);
+				else
+					rq_push(w, co);
 				return;
 			}
 		}
@@ -599,6 +745,7 @@ static void run_one(struct lws_worker *w, struct lws_co *co)
 #endif
 	}
 	co->worker = w;
+	co->tail_yield = 0;
 	w->cur = co;
 	w->action = ACT_NONE;
 	w->handoffs = 0;
@@ -610,7 +757,15 @@ static void run_one(struct lws_worker *w, struct lws_co *co)
 
 	switch (w->action) {
 	case ACT_YIELD:
-		rq_push(w, co);
+		/* At the tail of the logical queue (local, then shared). */
+		if (others_idle()) {
+			lq_spill(w);
+			rq_push(w, co);
+		} else if (!atomic_load_explicit(&w->n, memory_order_relaxed)) {
+			lq_push(w, co);
+		} else {
+			rq_push(w, co);
+		}
 		break;
 	case ACT_PARK:
 		after_park(w, co);
@@ -655,10 +810,17 @@ static struct lws_co *next_runnable(struct lws_worker *w)
 
 		if ((++w->ticks & 63) == 0)
 			timers_run();
+		if (w->lhead) {
+			if (!others_idle())
+				return lq_pop(w);
+			lq_spill(w);
+		}
 		co = rq_pop(w);
 		if (co)
 			return co;
 		timers_run();
+		if (w->lhead)		/* woken by a timer, on this thread */
+			continue;
 		co = rq_pop(w);
 		if (co)
 			return co;
@@ -746,13 +908,60 @@ static struct lws_co *current_co(void)
 
 static void timer_cancel_park(struct lws_co *co);
 
+/*
+ * The direct-switch budget of @w (hand-offs and direct parks since the
+ * loop last ran): at most HANDOFF_MAX in a row while anything else could
+ * want the loop (a timer is armed, another coroutine is queued besides
+ * @next, a worker is idle); with nothing else around there is nobody to
+ * be fair to and the count starts over.
+ */
+#define HANDOFF_MAX 64
+
+static inline int direct_ok(struct lws_worker *w, struct lws_co *next)
+{
+	if (w->handoffs < HANDOFF_MAX)
+		return 1;
+	if (atomic_load_explicit(&S.next_deadline, memory_order_relaxed) != INT64_MAX ||
+	    others_idle() || atomic_load_explicit(&w->n, memory_order_relaxed) ||
+	    (w->lhead && (w->lhead != next || w->ln > 1)))
+		return 0;
+	w->handoffs = 0;
+	return 1;
+}
+
+/*
+ * Park the running coroutine @co by switching straight to the head of
+ * the local queue, when that one was switched out somewhere that calls
+ * arrived() on resumption (not a fast yield) and has a stack: it
+ * publishes our park on arrival (w->pending), as after a hand-off.  0:
+ * not possible, go through the loop.
+ */
+static int park_direct(struct lws_co *co)
+{
+	struct lws_worker *w = lws_co_this_worker();
+	struct lws_co *next;
+
+	if (!w || w->cur != co)
+		return 0;
+	next = w->lhead;
+	if (!next || !next->sp || next->tail_yield || !direct_ok(w, next) || others_idle())
+		return 0;
+	lq_pop(w);
+	w->handoffs++;
+	w->pending = co;
+	switch_direct(w, co, next);
+	return 1;
+}
+
 static int co_park(struct lws_parker *self, int64_t deadline_ns)
 {
 	struct lws_co *co = self->impl;
 	int s = PS_TOKEN;
 	int ret;
 
-	if (atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY))
+	/* A plain load first: no locked instruction when there is no token. */
+	if (atomic_load_explicit(&co->pstate, memory_order_relaxed) == PS_TOKEN &&
+	    atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY))
 		return 0;
 	if (deadline_ns >= 0) {
 		if (deadline_ns <= now_ns())
@@ -763,7 +972,8 @@ static int co_park(struct lws_parker *self, int64_t deadline_ns)
 		timer_add_locked(co);
 		pthread_mutex_unlock(&S.timer_lock);
 	}
-	switch_out(co, ACT_PARK);
+	if (!park_direct(co))
+		switch_out(co, ACT_PARK);
 	ret = co->wake_timeout ? -ETIMEDOUT : 0;
 	if (deadline_ns >= 0)
 		timer_cancel_park(co);
@@ -816,11 +1026,10 @@ static void co_unpark(struct lws_parker *p)
  * loop, no run queue.  @target runs on this worker at once and, first
  * thing on arrival (arrived()), publishes @self's park, so an unpark of
  * @self can only find it fully switched out.  At most HANDOFF_MAX in a
- * row, then the loop gets a turn (timers, the rest of the queue).
+ * row while anything else wants the loop (direct_ok()), then the loop
+ * gets a turn (timers, the rest of the queue).
  * Otherwise: unpark + park.
  */
-#define HANDOFF_MAX 64
-
 static int co_handoff(struct lws_parker *self, struct lws_parker *target,
 		      int64_t deadline_ns)
 {
@@ -831,11 +1040,12 @@ static int co_handoff(struct lws_parker *self, struct lws_parker *target,
 	if (target->ops != &co_parker_ops || target == self)
 		goto slow;
 	w = lws_co_this_worker();
-	if (!w || w->cur != co || w->handoffs >= HANDOFF_MAX)
+	if (!w || w->cur != co || !direct_ok(w, NULL))
 		goto slow;
 	t = target->impl;
 	s = PS_TOKEN;
-	if (atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY)) {
+	if (atomic_load_explicit(&co->pstate, memory_order_relaxed) == PS_TOKEN &&
+	    atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY)) {
 		lws_unpark(target);	/* our park returns at once anyway */
 		return 0;
 	}
@@ -855,18 +1065,7 @@ static int co_handoff(struct lws_parker *self, struct lws_parker *target,
 	}
 	w->handoffs++;
 	w->pending = co;
-	t->worker = w;
-	w->cur = t;
-	lws_parker_set_current(&t->parker);
-#ifdef LWS_ASAN
-	__sanitizer_start_switch_fiber(&co->asan_fake, (char *)t->stack.base + LWS_CO_GUARD,
-				       t->stack.size);
-#endif
-#ifdef LWS_TSAN
-	__tsan_switch_to_fiber(t->tsan_fiber, 0);
-#endif
-	lws_ctx_switch(&co->sp, t->sp);
-	arrived(co);
+	switch_direct(w, co, t);
 	ret = co->wake_timeout ? -ETIMEDOUT : 0;
 	if (deadline_ns >= 0)
 		timer_cancel_park(co);
@@ -1218,14 +1417,100 @@ LWS_CO_EXPORT lws_co_id_t lws_co_self(void)
 	return co ? lws_co_id_of(co) : 0;
 }
 
-LWS_CO_EXPORT int lws_co_yield(void)
+/*
+ * Yield from @co, running on @w, straight to @next, the head of the local
+ * queue (already started): @co takes the local tail.
+ */
+static inline __attribute__((always_inline)) int
+yield_to(struct lws_worker *w, struct lws_co *co, struct lws_co *next)
 {
-	struct lws_co *co = current_co();
+	if (next == w->ltail) {		/* the only one: swap places */
+		co->next = NULL;
+		w->lhead = w->ltail = co;
+	} else {
+		lq_pop(w);
+		lq_push(w, co);
+	}
+	/*
+	 * Whoever resumes us (the loop, or a fast yield) has nothing pending
+	 * for us: a hand-off only ever switches to a parked coroutine, and
+	 * we are runnable, so arrived() reduces to the sanitizer's part.
+	 * Without one, nothing is left to do after the switch: a tail call,
+	 * so that we are resumed straight in our caller (lws_ctx_switch0()).
+	 */
+	co->tail_yield = 1;
+	next->tail_yield = 0;
+	next->worker = w;
+	w->cur = next;
+	lws__co_parker = &next->parker;		/* lws_parker_set_current() */
+#ifdef LWS_TSAN
+	__tsan_switch_to_fiber(next->tsan_fiber, 0);
+#endif
+#ifdef LWS_ASAN
+	__sanitizer_start_switch_fiber(&co->asan_fake, (char *)next->stack.base + LWS_CO_GUARD,
+				       next->stack.size);
+	lws_ctx_switch(&co->sp, next->sp);
+	__sanitizer_finish_switch_fiber(co->asan_fake, NULL, NULL);
+	return 0;
+#else
+	return lws_ctx_switch0(&co->sp, next->sp);
+#endif
+}
 
-	if (!co)
-		return -EPERM;
+/* lws_co_yield() when the fast path's preconditions do not all hold. */
+static __attribute__((noinline)) int yield_slow(struct lws_worker *w, struct lws_co *co)
+{
+	struct lws_co *next;
+
+	if (atomic_load_explicit(&S.next_deadline, memory_order_relaxed) != INT64_MAX &&
+	    (++w->fast & 63) == 0)
+		timers_run();
+	if (others_idle())
+		goto loop;
+	if (atomic_load_explicit(&w->n, memory_order_relaxed))
+		rq_grab(w);
+	next = w->lhead;
+	if (!next)
+		return 0;		/* nothing else to run */
+	if (!next->sp)
+		goto loop;
+	return yield_to(w, co, next);
+
+loop:
 	switch_out(co, ACT_YIELD);
 	return 0;
+}
+
+/*
+ * The fast path: when the next coroutine of the logical queue is already
+ * on the local queue, switch to it directly and put ourselves at the
+ * local tail: no lock, no atomic read-modify-write, no trip through the
+ * loop.  Only this thread can resume us from there, and only after this
+ * switch has saved us.  The loop's duties are kept (yield_slow()): while
+ * any timer is armed, due timers are run every 64 yields; the shared
+ * queue is taken whole to the local tail when it is not empty (one lock);
+ * when some other worker is idle, the loop takes over (it spills the local
+ * queue for the thieves); a coroutine that has never run needs the loop
+ * for its stack.
+ */
+LWS_CO_EXPORT int lws_co_yield(void)
+{
+	/* tls_worker read before any switch in this call: no stale TLS. */
+	struct lws_worker *w = tls_worker;
+	struct lws_co *co, *next;
+
+	if (!w || !(co = w->cur))
+		return -EPERM;
+	if (__builtin_expect(atomic_load_explicit(&S.next_deadline, memory_order_relaxed) !=
+			     INT64_MAX || others_idle() ||
+			     atomic_load_explicit(&w->n, memory_order_relaxed), 0))
+		return yield_slow(w, co);
+	next = w->lhead;
+	if (!next)
+		return 0;		/* nothing else to run */
+	if (__builtin_expect(!next->sp, 0))
+		return yield_slow(w, co);
+	return yield_to(w, co, next);
 }
 
 LWS_CO_EXPORT int lws_co_sleep(int64_t ns)
@@ -1234,10 +1519,8 @@ LWS_CO_EXPORT int lws_co_sleep(int64_t ns)
 
 	if (!co)
 		return -EPERM;
-	if (ns <= 0) {
-		switch_out(co, ACT_YIELD);
-		return 0;
-	}
+	if (ns <= 0)
+		return lws_co_yield();
 	co->deadline = now_ns() + ns;
 	co->tkind = TK_SLEEP;
 	switch_out(co, ACT_SLEEP);

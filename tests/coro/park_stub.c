@@ -8,14 +8,14 @@
 
 #include "park.h"
 
-static __thread struct lws_parker *current;
+__thread struct lws_parker *lws__co_parker __attribute__((tls_model("initial-exec")));
 
 struct lws_parker *lws_parker_current(void)
 {
-	return current;
+	return lws__co_parker;
 }
 
 void lws_parker_set_current(struct lws_parker *p)
 {
-	current = p;
+	lws__co_parker = p;
 }
