@@ -372,7 +372,14 @@ TEST_F(chan, select_from_coroutines)
 
 static lws_chan_t *c_block;
 static _Atomic long spins;
+static _Atomic int timed_out;
 
+/*
+ * a: a timed receive that must time out (nobody sends yet), then a plain
+ * receive.  b: yields until a has timed out — which needs the worker to
+ * keep running timers while b runs — and at least 100 times.  No step
+ * depends on how fast anything runs: main sends only after b is done.
+ */
 static void *blocked_recv(void *arg)
 {
 	long v;
@@ -382,6 +389,7 @@ static void *blocked_recv(void *arg)
 	if (lws_chan_recv_timeout(c_block, &v, 20000000) != -ETIMEDOUT ||
 	    mono_ns() - t0 < 20000000)
 		return (void *)1;
+	atomic_store(&timed_out, 1);
 	if (lws_chan_recv(c_block, &v) || v != 99)
 		return (void *)2;
 	return NULL;
@@ -389,10 +397,8 @@ static void *blocked_recv(void *arg)
 
 static void *spinner(void *arg)
 {
-	int64_t until = mono_ns() + 40000000;
-
 	(void)arg;
-	while (mono_ns() < until) {
+	while (!atomic_load(&timed_out) || atomic_load(&spins) <= 100) {
 		atomic_fetch_add(&spins, 1);
 		lws_co_yield();
 	}
@@ -406,12 +412,14 @@ TEST_F(chan, parks_coroutine_not_worker)
 	long v = 99;
 
 	atomic_store(&spins, 0);
+	atomic_store(&timed_out, 0);
 	ASSERT_EQ(0, lws_chan_make(&c_block, sizeof(long), 0));
 	ASSERT_EQ(0, lws_co_spawn(&a, blocked_recv, NULL));
 	ASSERT_EQ(0, lws_co_spawn(&b, spinner, NULL));
 	ASSERT_EQ(0, lws_co_join(b, &r));
 	/* While a waited, b ran on the same worker(s) all along. */
 	EXPECT_GT(atomic_load(&spins), 100);
+	EXPECT_EQ(1, atomic_load(&timed_out));
 	ASSERT_EQ(0, lws_chan_send(c_block, &v));
 	ASSERT_EQ(0, lws_co_join(a, &r));
 	EXPECT_EQ(NULL, r);
