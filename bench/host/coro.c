@@ -508,11 +508,7 @@ static void run_memory(void)
 	while (atomic_load(&nstarted) < n)
 		sleep_ms(5);
 	/* Each one increments before it parks: let the last ones park. */
-	for (long prev = -1, r; (r = host_rss()) != prev;) {
-		prev = r;
-		sleep_ms(50);
-	}
-	rss1 = host_rss();
+	rss1 = host_rss_settled();
 	k1 = host_kmem();
 	fprintf(stderr, "host: memory coro: %ld coroutines parked on a channel, %u workers: "
 		"RSS %ld -> %ld KiB, %ld mappings\n", n, lws_co_workers(), rss0 >> 10,

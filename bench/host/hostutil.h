@@ -66,6 +66,21 @@ static inline long host_rss(void)
 	return res < 0 ? -1 : res * sysconf(_SC_PAGESIZE);
 }
 
+/*
+ * RSS once it has stopped growing (checked every 50 ms): the last units to
+ * start may still be on their way to their idle state.
+ */
+static inline long host_rss_settled(void)
+{
+	long prev = -1, r;
+
+	while ((r = host_rss()) != prev) {
+		prev = r;
+		usleep(50 * 1000);
+	}
+	return r;
+}
+
 /* A /proc/meminfo field in bytes (system-wide), or -1. */
 static inline long host_meminfo(const char *field)
 {

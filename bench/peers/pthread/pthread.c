@@ -124,11 +124,7 @@ static void run_memory(void)
 	}
 	while (atomic_load(&nblocked) < n)
 		sleep_ms(5);
-	for (long prev = -1, r; (r = host_rss()) != prev;) {
-		prev = r;
-		sleep_ms(50);
-	}
-	rss1 = host_rss();
+	rss1 = host_rss_settled();
 	k1 = host_kmem();
 	fprintf(stderr, "host: memory pthread: %ld threads blocked in FUTEX_WAIT, default stack "
 		"%zu KiB: RSS %ld -> %ld KiB, kernel stacks + page tables +%ld KiB\n",
