@@ -218,13 +218,18 @@ static void switchto_unpark(struct lws_parker *p)
 	uint32_t handle = t->handle;
 	int fd = t->fd, rc;
 
-	if (__atomic_exchange_n(&t->state, S_TOKEN, __ATOMIC_RELEASE) != S_SLEEP)
-		return;
-	/* Only members may WAKE: the caller may be a thread that never used
-	 * a channel itself (a coroutine worker, say). */
+	/*
+	 * Only members may WAKE, and the caller may be a thread that never
+	 * used a channel itself (a coroutine worker, say).  Join before the
+	 * token is published: once it is, the target may return, exit and
+	 * give its handle back, and a registration made after that could be
+	 * handed the very same handle — a WAKE of ourselves (-EINVAL).
+	 */
 	rc = lws__thread_setup();
 	if (rc)
 		lws__fatal("cannot join the lwswitch domain to wake a thread", rc);
+	if (__atomic_exchange_n(&t->state, S_TOKEN, __ATOMIC_RELEASE) != S_SLEEP)
+		return;
 	tls.stats.sys_wake++;
 	rc = hop(fd, LWSWITCH_IOC_WAKE, handle, -1);
 	if (rc && rc != -ESRCH)		/* -ESRCH: it has gone already */

@@ -224,4 +224,61 @@ TEST(exited_threads_leave_the_domain)
 	lws_chan_free(ch);
 }
 
+/*
+ * A thread's first channel operation wakes a peer that is about to leave:
+ * the peer waits in short timed receives, so it can notice the close on
+ * its own and exit while the closer is still on its way to the kernel.
+ * The closer must have joined the domain before that — had it joined
+ * after, it could be given the handle the peer just gave back and end up
+ * waking itself.  Plain pthreads, so the closer is a newcomer each time.
+ */
+struct leaver {
+	lws_chan_t *ch;
+	int go;
+	int rc;
+};
+
+static void *timed_receiver(void *p)
+{
+	struct leaver *l = p;
+	int64_t v;
+	int rc;
+
+	__atomic_store_n(&l->go, 1, __ATOMIC_RELEASE);
+	do
+		rc = lws_chan_recv_timeout(l->ch, &v, 1000);
+	while (rc == -ETIMEDOUT);
+	l->rc = rc;
+	return NULL;
+}
+
+static void *first_time_closer(void *p)
+{
+	struct leaver *l = p;
+
+	while (!__atomic_load_n(&l->go, __ATOMIC_ACQUIRE))
+		;
+	return (void *)(intptr_t)lws_chan_close(l->ch);
+}
+
+TEST(newcomer_wakes_a_peer_that_leaves)
+{
+	int64_t stop = now_ns() + 5000 * MSEC;	/* bounded under emulation */
+	pthread_t r, c;
+	void *ret;
+
+	for (int i = 0; i < SCALE(4000) && now_ns() < stop; i++) {
+		struct leaver l = { .rc = 1 };
+
+		ASSERT_EQ(0, lws_chan_make(&l.ch, sizeof(int64_t), 0));
+		ASSERT_EQ(0, pthread_create(&r, NULL, timed_receiver, &l));
+		ASSERT_EQ(0, pthread_create(&c, NULL, first_time_closer, &l));
+		ASSERT_EQ(0, pthread_join(c, &ret));
+		ASSERT_EQ(0, pthread_join(r, NULL));
+		ASSERT_EQ(NULL, ret);
+		ASSERT_EQ(-EPIPE, l.rc);
+		lws_chan_free(l.ch);
+	}
+}
+
 TEST_HARNESS_MAIN
