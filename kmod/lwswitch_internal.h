@@ -16,8 +16,9 @@
  *   SWITCHTO caller holds one on its target while it is blocked on it.
  * - A member's ->state (IDLE, TOKEN, WAITING) is its resume token: only
  *   the member's own thread moves it out of TOKEN or into WAITING; any
- *   thread may set TOKEN (atomic_xchg, a full barrier).  ->swq carries
- *   the one sleeper (the member itself); its raw lock serialises wakers.
+ *   thread may set TOKEN (atomic_xchg, a full barrier), and the thread
+ *   that moved it from WAITING to TOKEN wakes ->task directly (no wait
+ *   queue: the member is its own only sleeper).
  * - Nothing sleeps under a spinlock; the exit/exec hooks run in atomic
  *   context and only take spinlocks.
  */
@@ -29,7 +30,6 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
-#include <linux/swait.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -65,7 +65,6 @@ struct lws_member {
 	struct task_struct	*task;		/* reference held */
 	struct lws_domain	*dom;
 	struct lws_member	*blocked_on;	/* SWITCHTO target while blocked */
-	struct swait_queue_head	swq;
 	pid_t			tid_key;	/* key in dom->by_tid */
 	int			gone;		/* removed (xchg'd once to 1) */
 	refcount_t		ref;
@@ -107,7 +106,7 @@ extern atomic_t lws_nr_members;
 extern int lws_placement;		/* enum lwswitch_placement in force */
 int lws_place_init(int requested);
 void lws_place_exit(void);
-/* Wake @m's sleeper; with @here, onto the calling CPU.  Holds m->swq.lock. */
+/* Wake @m's thread; with @here, onto the calling CPU. */
 void lws_place_wake(struct lws_member *m, bool here);
 
 /* lwswitch_hooks.c: thread exit and exec end memberships. */

@@ -63,7 +63,7 @@ static void lws_member_put(struct lws_member *m)
 
 /*
  * Remove @m from its domain, once.  Any context that may hold spinlocks but
- * not m's swait lock: called by UNREGISTER, by the exit/exec hooks (atomic)
+ * not sleep: called by UNREGISTER, by the exit/exec hooks (atomic)
  * and by the domain's release.  Members blocked in SWITCHTO on @m are woken
  * with -EOWNERDEAD: nobody else is committed to resuming them.
  */
@@ -135,7 +135,6 @@ static void lws_resume(struct lws_member *from, struct lws_member *t, bool here)
  */
 static int lws_park(struct lws_member *me, ktime_t deadline, u32 target)
 {
-	DECLARE_SWAITQUEUE(wait);
 	int ret = 0;
 
 	if (atomic_cmpxchg(&me->state, LWS_TOKEN, LWS_IDLE) == LWS_TOKEN) {
@@ -153,9 +152,16 @@ static int lws_park(struct lws_member *me, ktime_t deadline, u32 target)
 		return 0;
 	}
 
+	/*
+	 * No wait queue: a member has one sleeper, itself, and its wakers
+	 * wake ->task directly (lws_place_wake()).  set_current_state() is
+	 * a full barrier before we look at the token, and a resume's xchg a
+	 * full barrier before try_to_wake_up() looks at our task state, so
+	 * either we see the token here or the waker sees us sleeping.
+	 */
 	trace_lwswitch_block(me->handle, target);
 	for (;;) {
-		prepare_to_swait_exclusive(&me->swq, &wait, TASK_INTERRUPTIBLE);
+		set_current_state(TASK_INTERRUPTIBLE);
 		if (atomic_read(&me->state) == LWS_TOKEN)
 			break;
 		if (signal_pending(current)) {
@@ -174,14 +180,8 @@ static int lws_park(struct lws_member *me, ktime_t deadline, u32 target)
 			ret = -ETIMEDOUT;
 			break;
 		}
-		/*
-		 * The usual wake-up: the waker dequeued our swait entry, so
-		 * leaving now takes no lock (finish_swait() sees it empty).
-		 */
-		if (atomic_read(&me->state) == LWS_TOKEN)
-			break;
 	}
-	finish_swait(&me->swq, &wait);
+	__set_current_state(TASK_RUNNING);
 
 	if (atomic_cmpxchg(&me->state, LWS_WAITING, LWS_IDLE) != LWS_WAITING) {
 		/* TOKEN: only we leave it, so a plain store is enough. */
@@ -202,11 +202,18 @@ static int lws_park(struct lws_member *me, ktime_t deadline, u32 target)
 
 #define LWS_HOP_TIMEOUTS (LWSWITCH_HOP_TIMEOUT | LWSWITCH_HOP_ABSTIME)
 
-static int lws_get_hop(struct lwswitch_hop *hop, const void __user *uarg,
-		       u32 allowed)
+static int lws_get_hop(struct lwswitch_hop *hop,
+		       const struct lwswitch_hop __user *uhop, u32 allowed)
 {
-	if (copy_from_user(hop, uarg, sizeof(*hop)))
+	/* One user-access window, field by field: the hot path's only read. */
+	if (!user_access_begin(uhop, sizeof(*uhop)))
 		return -EFAULT;
+	unsafe_get_user(hop->target, &uhop->target, efault);
+	unsafe_get_user(hop->flags, &uhop->flags, efault);
+	unsafe_get_user(hop->timeout_ns, &uhop->timeout_ns, efault);
+	unsafe_get_user(hop->reserved[0], &uhop->reserved[0], efault);
+	unsafe_get_user(hop->reserved[1], &uhop->reserved[1], efault);
+	user_access_end();
 	if (hop->flags & ~allowed)
 		return -EINVAL;
 	if ((hop->flags & LWS_HOP_TIMEOUTS) == LWS_HOP_TIMEOUTS)
@@ -216,6 +223,10 @@ static int lws_get_hop(struct lwswitch_hop *hop, const void __user *uarg,
 	if (hop->reserved[0] || hop->reserved[1])
 		return -EINVAL;
 	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 /* The absolute CLOCK_MONOTONIC deadline of @hop; KTIME_MAX for none. */
@@ -380,7 +391,6 @@ static long lws_ioc_register(struct lws_domain *d, void __user *uarg)
 		goto err_count;
 	}
 	atomic_set(&m->state, LWS_IDLE);
-	init_swait_queue_head(&m->swq);
 	refcount_set(&m->ref, 1);
 	m->dom = d;
 	m->task = get_task_struct(current);

@@ -17,10 +17,10 @@
  * LWSWITCH_PLACE_FTRACE (older kernels, 6.1): an ftrace hook on
  *   select_task_rq_fair() that acts only when the task being placed is the
  *   one this CPU is waking for lwswitch right now (a per-CPU marker set
- *   under the target's swait lock, i.e. with interrupts off).  It then
- *   redirects the call to a function returning the current CPU, again only
- *   if the target's affinity allows it.  Every other wake-up on the system
- *   pays one ftrace call and a per-CPU compare; the benchmark measures it.
+ *   with preemption off).  It then redirects the call to a function
+ *   returning the current CPU, again only if the target's affinity allows
+ *   it.  Every other wake-up on the system pays one ftrace call and a
+ *   per-CPU compare; the benchmark measures it.
  *
  * LWSWITCH_PLACE_WAKE: the plain wake-up, for comparison.
  */
@@ -43,12 +43,27 @@ int lws_placement = LWSWITCH_PLACE_WAKE;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
 /* From kernel/sched/sched.h (6.6 .. 6.12). */
 #define LWS_WF_CURRENT_CPU	0x40
-#define lws_swake(q, wf)	swake_up_locked(q, wf)
 #define LWS_HAVE_CURRENT_CPU	1
+
+/*
+ * try_to_wake_up(@p, TASK_NORMAL, WF_CURRENT_CPU), through the one exported
+ * function that passes wake flags: swake_up_locked() wakes the first task
+ * of a simple wait queue.  The queue is ours, on the stack, with @p as its
+ * only entry; nobody else can see it, so its lock is neither needed nor
+ * initialised (swake_up_locked() only reads and unlinks the list).
+ */
+static void lws_wake_current_cpu(struct task_struct *p)
+{
+	struct swait_queue_head q;
+	struct swait_queue w = { .task = p };
+
+	INIT_LIST_HEAD(&q.task_list);
+	list_add(&w.task_list, &q.task_list);
+	swake_up_locked(&q, LWS_WF_CURRENT_CPU);
+}
 #else
-#define LWS_WF_CURRENT_CPU	0
-#define lws_swake(q, wf)	((void)(wf), swake_up_locked(q))
 #define LWS_HAVE_CURRENT_CPU	0
+static void lws_wake_current_cpu(struct task_struct *p) { wake_up_process(p); }
 #endif
 
 #if defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_X86_64)
@@ -165,30 +180,38 @@ void lws_place_exit(void)
 }
 
 /*
- * Wake the sleeper of @m (if it has reached its swait queue; if not, it
- * will see its token before it sleeps).  Interrupts are off under the
- * raw lock, which also keeps the per-CPU marker on this CPU.
+ * Wake @m's thread if it sleeps in lws_park() (if it has not gone to sleep
+ * yet, it sees its token first).  It may also have left lws_park() on a
+ * timeout or signal just before the token came, and be asleep elsewhere:
+ * then this is a spurious wake-up there, which every sleeper in the kernel
+ * tolerates (as with wake_q).  @m->task is pinned by @m, which the caller
+ * keeps alive (RCU, or a reference).  Preemption is off while the per-CPU
+ * marker names the wakee and until the placement is counted.
  */
 void lws_place_wake(struct lws_member *m, bool here)
 {
-	unsigned long flags;
-	int wf = 0;
+	struct task_struct *p = m->task;
 
-	raw_spin_lock_irqsave(&m->swq.lock, flags);
-	if (here) {
-		if (lws_placement == LWSWITCH_PLACE_CURRENT_CPU)
-			wf = LWS_WF_CURRENT_CPU;
+	if (!here || lws_placement == LWSWITCH_PLACE_WAKE) {
+		wake_up_process(p);
+		if (here)
+			lws_stat_inc(task_cpu(p) == raw_smp_processor_id() ?
+				     LWS_STAT_SAME_CPU : LWS_STAT_OTHER_CPU);
+		return;
+	}
+	preempt_disable();
+	if (lws_placement == LWSWITCH_PLACE_CURRENT_CPU) {
+		lws_wake_current_cpu(p);
+	} else {
 #if LWS_HAVE_FTRACE
-		else if (lws_placement == LWSWITCH_PLACE_FTRACE)
-			__this_cpu_write(lws_wakee, m->task);
+		__this_cpu_write(lws_wakee, p);
+#endif
+		wake_up_process(p);
+#if LWS_HAVE_FTRACE
+		__this_cpu_write(lws_wakee, NULL);
 #endif
 	}
-	lws_swake(&m->swq, wf);
-#if LWS_HAVE_FTRACE
-	__this_cpu_write(lws_wakee, NULL);
-#endif
-	if (here)
-		lws_stat_inc(task_cpu(m->task) == raw_smp_processor_id() ?
-			     LWS_STAT_SAME_CPU : LWS_STAT_OTHER_CPU);
-	raw_spin_unlock_irqrestore(&m->swq.lock, flags);
+	lws_stat_inc(task_cpu(p) == smp_processor_id() ?
+		     LWS_STAT_SAME_CPU : LWS_STAT_OTHER_CPU);
+	preempt_enable();
 }
