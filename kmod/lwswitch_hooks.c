@@ -51,10 +51,8 @@ static void lws_task_gone(struct task_struct *p, enum lws_why why)
 		return;
 	rcu_read_lock();
 	hash_for_each_possible_rcu(lws_tasks, m, tnode, (unsigned long)p)
-		if (m->task == p) {
-			lws_stat_inc(LWS_STAT_EXIT);
+		if (m->task == p)
 			lws_member_remove(m, why);
-		}
 	rcu_read_unlock();
 }
 

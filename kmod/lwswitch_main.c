@@ -76,6 +76,10 @@ void lws_member_remove(struct lws_member *m, enum lws_why why)
 	/* Full barrier: pairs with the SWITCHTO caller's xchg on our state. */
 	if (xchg(&m->gone, 1))
 		return;
+	/* Counted by the winner only: every registration ends once. */
+	lws_stat_inc(why == LWS_WHY_CLOSE ? LWS_STAT_CLOSE :
+		     why == LWS_WHY_UNREGISTER ? LWS_STAT_UNREGISTER :
+		     LWS_STAT_EXIT);
 
 	xa_erase(&d->members, m->handle);
 	xa_erase(&d->by_tid, m->tid_key);
@@ -414,7 +418,10 @@ static long lws_ioc_register(struct lws_domain *d, void __user *uarg)
 
 	reg.handle = m->handle;
 	if (copy_to_user(uarg, &reg, sizeof(reg))) {
-		/* Loses nothing: the registration is undone. */
+		/*
+		 * Loses nothing: the registration is undone (and counted as
+		 * an unregistration, as its tracepoint says).
+		 */
 		lws_member_remove(m, LWS_WHY_UNREGISTER);
 		return -EFAULT;
 	}
@@ -443,7 +450,6 @@ static long lws_ioc_unregister(struct lws_domain *d, void __user *uarg)
 	me = lws_self(d);
 	if (!me)
 		return -EPERM;
-	lws_stat_inc(LWS_STAT_UNREGISTER);
 	lws_member_remove(me, LWS_WHY_UNREGISTER);
 	return 0;
 }
@@ -538,10 +544,8 @@ static int lws_release(struct inode *inode, struct file *file)
 	unsigned long idx;
 
 	rcu_read_lock();
-	xa_for_each(&d->members, idx, m) {
-		lws_stat_inc(LWS_STAT_CLOSE);
+	xa_for_each(&d->members, idx, m)
 		lws_member_remove(m, LWS_WHY_CLOSE);
-	}
 	rcu_read_unlock();
 	xa_destroy(&d->members);
 	xa_destroy(&d->by_tid);

@@ -158,7 +158,8 @@ struct lwswitch_hop {
  *   -EFAULT  the argument is not readable or writable;
  *   -EINVAL  @flags or @reserved is not zero;
  *   -EEXIST  the caller is already a member of this domain;
- *   -ENOSPC  the domain has max_members members already.
+ *   -ENOSPC  the domain has max_members members already;
+ *   -ENOMEM  no memory for the membership.
  */
 #define LWSWITCH_IOC_REGISTER	_IOWR(LWSWITCH_IOC_MAGIC, 0x02, struct lwswitch_register)
 
