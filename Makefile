@@ -9,6 +9,8 @@
 #   make bench      install what is needed, run the benchmark (KERNEL=6.12 by
 #                   default, KERNEL=6.1 or KERNEL=both)
 #   make vm-test KERNEL=6.1|6.12
+#   make check-debug  the VM suite and a long fault/stress/fuzz campaign on a
+#                   lockdep+KASAN+kmemleak kernel built from linux-source-6.1
 #   make install PREFIX=... DESTDIR=...
 #
 # The kernel build reads ./Kbuild, not this file.  Each part of the tree
@@ -64,9 +66,13 @@ $(HARNESS):
 
 include kmod/kmod.mk
 -include lib/lib.mk
+-include tests/lib/hardening.mk
 -include lib/coro/coro.mk
 -include tests/vm/vm.mk
+-include tests/debug/debug.mk
 -include bench/bench.mk
+
+HOST_CHECKS += check-lib-hardening
 
 # `make check': every group runs even when an earlier one fails; the
 # summary counts all of them and decides the exit status.
