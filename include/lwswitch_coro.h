@@ -181,6 +181,13 @@ lws_co_id_t lws_co_self(void);
 /*
  * lws_co_yield() - put the calling coroutine at the back of its worker's
  * run queue and run the next one (returns at once if there is none).
+ * Every other runnable coroutine of the worker runs before the caller
+ * again (FIFO), due timers still fire while coroutines only yield, and
+ * when another worker is idle the queue is offered to it first.  The
+ * common case, the next coroutine already on the worker's local queue and
+ * none of those duties pending, is one direct switch with no lock and no
+ * atomic operation (on x86-64 one assembly function; costs: bench/host,
+ * case=pingpong).
  * Return: 0; -EPERM if called from a native thread (nothing happens:
  * use sched_yield() there).
  */

@@ -82,12 +82,21 @@
 	.cfi_adjust_cfa_offset 8
 	stmxcsr	(%rsp)		/* 0x00 MXCSR */
 	fnstcw	4(%rsp)		/* 0x04 x87 control word */
+	movzwl	4(%rsp), %edx	/* ours, to compare with theirs */
 
 	movq	%rsp, (%rdi)	/* *save_sp = our frame */
 	movq	%rsi, %rsp	/* now on the other context's stack */
 
 	ldmxcsr	(%rsp)		/* restore its floating-point control */
-	fldcw	4(%rsp)
+	/*
+	 * fldcw is slow (a few cycles a switch on Zen 3) and nearly always
+	 * loads the value already there: only when they differ.  (The same
+	 * is no gain for ldmxcsr: reading back what stmxcsr stored costs
+	 * more than the ldmxcsr.)
+	 */
+	cmpw	4(%rsp), %dx
+	jne	.Lfldcw_\tail
+.Lfldcw_done_\tail:
 	leaq	8(%rsp), %rsp
 	popq	%r12
 	popq	%r13
@@ -107,37 +116,33 @@
 	 * functions); each copy sees fewer targets, and the conditional
 	 * branches that choose it predict such alternation well.
 	 */
-	movl	%r8d, %ecx
-	shrl	$4, %ecx
-	xorl	%r8d, %ecx
-	movl	%r8d, %edx
-	shrl	$8, %edx
-	xorl	%edx, %ecx
-	testb	$1, %cl
+	/* Bits 29-31 of the product depend on all of the low 32 bits. */
+	imull	$0x9e3779b1, %r8d, %ecx
+	testl	$0x20000000, %ecx
 	jnz	101f
-	testb	$2, %cl
+	testl	$0x40000000, %ecx
 	jnz	102f
-	testb	$4, %cl
+	testl	$0x80000000, %ecx
 	jnz	103f
 	NOTRACK jmp *%r8
 103:
 	NOTRACK jmp *%r8
 102:
-	testb	$4, %cl
+	testl	$0x80000000, %ecx
 	jnz	104f
 	NOTRACK jmp *%r8
 104:
 	NOTRACK jmp *%r8
 101:
-	testb	$2, %cl
+	testl	$0x40000000, %ecx
 	jnz	105f
-	testb	$4, %cl
+	testl	$0x80000000, %ecx
 	jnz	106f
 	NOTRACK jmp *%r8
 106:
 	NOTRACK jmp *%r8
 105:
-	testb	$4, %cl
+	testl	$0x80000000, %ecx
 	jnz	107f
 	NOTRACK jmp *%r8
 107:
@@ -145,6 +150,11 @@
 	.else
 	ret			/* its return address (0x38) */
 	.endif
+	/* Out of line, still on the resumed frame (the CFI, like the pops'
+	 * above, keeps describing the frame as pushed). */
+.Lfldcw_\tail:
+	fldcw	4(%rsp)
+	jmp	.Lfldcw_done_\tail
 	.cfi_endproc
 	.size	\name, .-\name
 

@@ -14,6 +14,7 @@
 #include "lwswitch_coro.h"
 #include "../park.h"
 #include "../arch/ctx.h"
+#include "offsets.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 # define LWS_ASAN 1
@@ -52,14 +53,33 @@ enum { ST_FREE, ST_LIVE, ST_JOINSETUP, ST_JOINWAIT, ST_DETACHED, ST_DONE };
 
 struct lws_worker;
 
+/*
+ * The fields lws_co_yield()'s fast path touches (sp, next, parker)
+ * come first: with the 64-byte alignment they share
+ * one cache line, so a yield touches one line of each of the two
+ * coroutines, and one of the worker.
+ */
 struct lws_co {
 	void *sp;			/* saved context; NULL before the first run */
 	struct lws_co *next;		/* run queue / free list */
 	struct lws_worker *worker;	/* worker that ran it last */
+	struct lws_parker parker;	/* .impl = this */
+	uint8_t arrives;		/* 1: switched out where it runs arrived()
+					 * when resumed (switch_out(),
+					 * switch_direct()); 0 while it runs, or
+					 * when switched out by a yield's fast
+					 * path, which resumes it straight in its
+					 * caller.  Set before those switches,
+					 * cleared by arrived(): a fast yield
+					 * stores nothing here. */
+	uint8_t tkind;			/* timer kind: TK_SLEEP, TK_PARK */
+	uint8_t wake_timeout;		/* set by whoever made it runnable */
+	int32_t heap_idx;		/* in the timer heap, or -1 */
+	uint32_t idx;			/* slot index */
+	int err;			/* -ENOMEM: never started */
 	void *(*fn)(void *);
 	void *arg;
 	void *result;
-	struct lws_parker parker;	/* .impl = this */
 	struct lws_parker *joiner;
 	const char *name;
 	struct lws_stack stack;
@@ -68,20 +88,14 @@ struct lws_co {
 	int64_t deadline;		/* timer: CLOCK_MONOTONIC ns */
 	_Atomic uint64_t ctl;		/* generation << 32 | ST_* */
 	_Atomic int pstate;		/* PS_* */
-	int32_t heap_idx;		/* in the timer heap, or -1 */
-	uint32_t idx;			/* slot index */
-	int err;			/* -ENOMEM: never started */
-	uint8_t tkind;			/* timer kind: TK_SLEEP, TK_PARK */
-	uint8_t wake_timeout;		/* set by whoever made it runnable */
-	uint8_t tail_yield;		/* switched out by lws_co_yield()'s fast
-					 * path: resumes without arrived() */
 #ifdef LWS_ASAN
 	void *asan_fake;
 #endif
 #ifdef LWS_TSAN
 	void *tsan_fiber;
 #endif
-};
+} __attribute__((aligned(64)));
+_Static_assert(offsetof(struct lws_co, arrives) < 64, "hot fields in one line");
 
 #define LWS_WORKER_STACK_CACHE	16
 
@@ -122,6 +136,40 @@ struct lws_worker {
 	void *tsan_fiber;
 #endif
 } __attribute__((aligned(64)));
+
+/*
+ * The lws_co_yield() fast path: in assembly on x86-64 (yield-x86_64.S,
+ * one function from the checks to the jump into the next coroutine, no
+ * call to lws_ctx_switch()), except in the sanitizer builds, whose fiber
+ * annotations go around the switch in C.  Elsewhere it is C (sched.c).
+ * Either way lws__co_yield_c() is the whole of it in C, which the
+ * assembly jumps to whenever its preconditions do not all hold.
+ */
+#if defined(__x86_64__) && !defined(LWS_ASAN) && !defined(LWS_TSAN)
+# define LWS_YIELD_ASM 1
+#endif
+int lws__co_yield_c(void);
+
+/*
+ * Hints every worker reads on every yield and rarely anybody writes, in
+ * one cache line of their own (sched.c; the assembly reads them too).
+ */
+struct lws_co_hints {
+	_Atomic int64_t next_deadline;	/* earliest timer; INT64_MAX: none */
+	/*
+	 * BUSY_IDLE times the number of idle workers (the counter of the
+	 * Dekker pattern of sched.c, changed by seq_cst RMWs), plus
+	 * BUSY_TIMER while any timer is armed (set and cleared by RMWs
+	 * under the timer lock): the one word a yield reads for both.
+	 */
+	_Atomic int busy;
+} __attribute__((aligned(64)));
+#define BUSY_TIMER	1
+#define BUSY_IDLE	2
+extern struct lws_co_hints lws__co_hints;
+
+/* The worker the calling thread runs, or NULL (see lws_co_this_worker()). */
+extern __thread struct lws_worker *lws__co_worker __attribute__((tls_model("initial-exec")));
 
 /*
  * The TLS word behind lws_parker_current()/lws_parker_set_current()

@@ -20,11 +20,11 @@
 # public API is in include/lwswitch_coro.h, every entry point is lws_co_*
 # with default visibility, the rest is hidden.
 
-CORO_SRCS	:= lib/coro/sched.c lib/coro/stack.c \
+CORO_SRCS	:= lib/coro/sched.c lib/coro/stack.c lib/coro/yield-x86_64.S \
 		   lib/arch/ctx-x86_64.S lib/arch/ctx-aarch64.S
 LIB_EXTRA_SRCS	+= $(CORO_SRCS)
 LIB_HEADERS	+= include/lwswitch_coro.h
-CORO_HDRS	:= $(TOP)/include/lwswitch_coro.h $(TOP)/lib/coro/coro.h \
+CORO_HDRS	:= $(TOP)/include/lwswitch_coro.h $(TOP)/lib/coro/coro.h $(TOP)/lib/coro/offsets.h \
 		   $(TOP)/lib/arch/ctx.h $(TOP)/lib/park.h
 
 # The channel library (lib/lib.mk's sources, without ours): the channel

@@ -17,7 +17,11 @@
  *  - yield (lws_co_yield()): the yielder goes to the tail of the local
  *    queue, which no other thread can touch, and the local head runs; the
  *    switch is a tail call, so the resumed coroutine continues straight
- *    in its caller (co->tail_yield marks it: it runs no arrived()).
+ *    in its caller (it runs no arrived(): co->arrives stays 0).  On
+ *    x86-64 without sanitizers the common case is one assembly function
+ *    (yield-x86_64.S) that stores only w->lhead, w->cur, the current
+ *    parker and the context; lws__co_yield_c() is the rest, and the
+ *    reference for what the assembly does.
  *  - hand-off (co_handoff()) and park (park_direct()): the parking
  *    coroutine is not queued anywhere; the one switched to publishes the
  *    park on arrival (w->pending, arrived()), as the loop would.
@@ -48,7 +52,8 @@
  *
  * Idle workers sleep on a futex (wake_seq) with the earliest timer as
  * timeout; a push wakes one when some worker is idle (Dekker pattern on
- * nidle / the queue counts, seq_cst operations on both sides).
+ * the idle count, in lws__co_hints.busy, and the queue counts, seq_cst
+ * operations on both sides).
  *
  * Coroutine slots.  Descriptors live in chunks of 1024 that are never
  * freed before lws_co_stop(), so a stale id can always be looked at
@@ -103,7 +108,6 @@ static struct {
 	_Atomic unsigned int rr;		/* round robin for thread spawns */
 
 	_Atomic int stopping;
-	_Atomic int nidle;
 	_Atomic uint32_t wake_seq;		/* futex: idle workers */
 	_Atomic int32_t alive;			/* futex: lws_co_wait_all() */
 
@@ -115,24 +119,41 @@ static struct {
 	pthread_mutex_t timer_lock;
 	struct lws_co **heap;
 	unsigned int heap_n, heap_cap;
-	_Atomic int64_t next_deadline;		/* INT64_MAX: no timer */
+	int armed;				/* BUSY_TIMER is set in the hints */
 } S = {
 	.slot_lock = PTHREAD_MUTEX_INITIALIZER,
 	.timer_lock = PTHREAD_MUTEX_INITIALIZER,
-	.next_deadline = INT64_MAX,
 };
 
+/* next_deadline (INT64_MAX: no timer) and busy, see coro.h. */
+struct lws_co_hints lws__co_hints = { .next_deadline = INT64_MAX };
+
+#ifdef LWS_YIELD_ASM
+/* The assembly's view of the structs (offsets.h). */
+_Static_assert(offsetof(struct lws_worker, n) == LWS_W_N, "offsets.h");
+_Static_assert(offsetof(struct lws_worker, cur) == LWS_W_CUR, "offsets.h");
+_Static_assert(offsetof(struct lws_worker, lhead) == LWS_W_LHEAD, "offsets.h");
+_Static_assert(offsetof(struct lws_worker, ltail) == LWS_W_LTAIL, "offsets.h");
+_Static_assert(offsetof(struct lws_co, sp) == LWS_CO_SP, "offsets.h");
+_Static_assert(offsetof(struct lws_co, next) == LWS_CO_NEXT, "offsets.h");
+_Static_assert(offsetof(struct lws_co, parker) == LWS_CO_PARKER, "offsets.h");
+_Static_assert(sizeof(((struct lws_worker *)0)->n) == 4, "offsets.h");
+_Static_assert(offsetof(struct lws_co_hints, next_deadline) == LWS_HINTS_DEADLINE, "offsets.h");
+_Static_assert(offsetof(struct lws_co_hints, busy) == LWS_HINTS_BUSY, "offsets.h");
+_Static_assert(sizeof(lws__co_hints.busy) == 4, "offsets.h");
+#endif
+
 /* Initial-exec: one %fs-relative load, no __tls_get_addr(), on the fast paths. */
-static __thread struct lws_worker *tls_worker __attribute__((tls_model("initial-exec")));
+__thread struct lws_worker *lws__co_worker __attribute__((tls_model("initial-exec")));
 
 /*
  * A coroutine may resume on another thread after any switch, so the
- * address of tls_worker must be recomputed after each one: an opaque call
+ * address of lws__co_worker must be recomputed after each one: an opaque call
  * (noipa: the compiler may not treat it as pure and reuse a result).
  */
 __attribute__((noipa)) struct lws_worker *lws_co_this_worker(void)
 {
-	return tls_worker;
+	return lws__co_worker;
 }
 
 static int64_t now_ns(void)
@@ -199,7 +220,10 @@ static struct lws_co *slot_alloc(int *err)
 			*err = -EAGAIN;
 			return NULL;
 		}
-		chunk = calloc(CHUNK_SIZE, sizeof(*chunk));
+		/* Aligned: see struct lws_co (calloc() only promises 16). */
+		chunk = aligned_alloc(_Alignof(struct lws_co), CHUNK_SIZE * sizeof(*chunk));
+		if (chunk)
+			memset(chunk, 0, CHUNK_SIZE * sizeof(*chunk));
 		if (!chunk) {
 			pthread_mutex_unlock(&S.slot_lock);
 			*err = -ENOMEM;
@@ -235,14 +259,14 @@ static void slot_free(struct lws_co *co)
 
 /*
  * After a push: wake one idle worker if there is one.  The push's
- * seq_cst increment of w->n and this seq_cst load of nidle pair with the
- * idle side's seq_cst increment of nidle and loads of the counts
- * (any_work()): in the single total order one of them sees the other, so
+ * seq_cst increment of w->n and this seq_cst load of the idle count
+ * (lws__co_hints.busy) pair with the idle side's seq_cst increment of it
+ * and loads of the counts (any_work()): in the single total order one of them sees the other, so
  * a worker never sleeps on a non-empty queue nobody will signal.
  */
 static void wake_idle(void)
 {
-	if (atomic_load(&S.nidle) > 0) {
+	if (atomic_load(&lws__co_hints.busy) >= BUSY_IDLE) {
 		atomic_fetch_add(&S.wake_seq, 1);
 		futex_wake(&S.wake_seq, 1);
 	}
@@ -251,6 +275,7 @@ static void wake_idle(void)
 static void rq_push(struct lws_worker *w, struct lws_co *co)
 {
 	co->next = NULL;
+	co->worker = w;
 	pthread_mutex_lock(&w->lock);
 	if (w->tail)
 		w->tail->next = co;
@@ -274,6 +299,7 @@ static struct lws_co *rq_pop(struct lws_worker *w)
 		if (!w->head)
 			w->tail = NULL;
 		atomic_fetch_sub_explicit(&w->n, 1, memory_order_relaxed);
+		co->next = NULL;
 	}
 	pthread_mutex_unlock(&w->lock);
 	return co;
@@ -289,12 +315,35 @@ static struct lws_co *rq_pop(struct lws_worker *w)
  * order stays FIFO.  Thieves never see the local queue: when some worker is
  * idle, the owner puts it back at the head of the shared queue (lq_spill())
  * at its next scheduling point and wakes one.
+ *
+ * Representation: lhead is the head (NULL: empty), the last element's
+ * next is NULL, and ltail is either the last element or, while the queue
+ * holds exactly one, NULL (then the last element is lhead): so a fast
+ * yield between two coroutines (yield_local(), yield-x86_64.S), which
+ * makes the yielder the only element in place of the other, stores
+ * nothing but lhead.  Use lq_tail() for the tail.
+ *
+ * Two more invariants keep stores off the fast yield: a coroutine that
+ * is running (w->cur) has next == NULL (every way off a queue clears it,
+ * and nothing writes the next of a coroutine that is not queued), and a
+ * coroutine on a worker's queues, local or shared, has worker == that
+ * worker (set when it is queued: rq_push(), lq_push(), rq_grab() has
+ * nothing to do as the shared queue's coroutines are @w's already,
+ * rq_steal() sets it for those it moves).
  */
+static inline struct lws_co *lq_tail(struct lws_worker *w)
+{
+	return w->ltail ? w->ltail : w->lhead;
+}
+
 static inline void lq_push(struct lws_worker *w, struct lws_co *co)
 {
+	struct lws_co *t = lq_tail(w);
+
 	co->next = NULL;
-	if (w->ltail)
-		w->ltail->next = co;
+	co->worker = w;
+	if (t)
+		t->next = co;
 	else
 		w->lhead = co;
 	w->ltail = co;
@@ -330,8 +379,8 @@ static void rq_grab(struct lws_worker *w)
 	pthread_mutex_unlock(&w->lock);
 	if (!first)
 		return;
-	if (w->ltail)
-		w->ltail->next = first;
+	if (lq_tail(w))
+		lq_tail(w)->next = first;
 	else
 		w->lhead = first;
 	w->ltail = last;
@@ -344,10 +393,10 @@ static void lq_spill(struct lws_worker *w)
 	if (!w->lhead)
 		return;
 	pthread_mutex_lock(&w->lock);
-	w->ltail->next = w->head;
-	w->head = w->lhead;
+	lq_tail(w)->next = w->head;
 	if (!w->tail)
-		w->tail = w->ltail;
+		w->tail = lq_tail(w);
+	w->head = w->lhead;
 	atomic_fetch_add(&w->n, w->ln);
 	pthread_mutex_unlock(&w->lock);
 	w->lhead = w->ltail = NULL;
@@ -358,7 +407,8 @@ static void lq_spill(struct lws_worker *w)
 /* Some other worker is idle (a hint: a relaxed load). */
 static inline int others_idle(void)
 {
-	return S.nworkers > 1 && atomic_load_explicit(&S.nidle, memory_order_relaxed) > 0;
+	return S.nworkers > 1 &&
+	       atomic_load_explicit(&lws__co_hints.busy, memory_order_relaxed) >= BUSY_IDLE;
 }
 
 /* Take the first half (rounded up) of @v's queue: run one, queue the rest. */
@@ -378,8 +428,10 @@ static struct lws_co *rq_steal(struct lws_worker *w, struct lws_worker *v)
 	}
 	take = (n + 1) / 2;
 	last = first;
-	for (unsigned int i = 1; i < take; i++)
+	for (unsigned int i = 1; i < take; i++) {
 		last = last->next;
+		last->worker = w;	/* going to our shared queue */
+	}
 	v->head = last->next;
 	if (!v->head)
 		v->tail = NULL;
@@ -469,7 +521,15 @@ static void heap_down(unsigned int i)
 
 static void heap_publish(void)
 {
-	atomic_store(&S.next_deadline, S.heap_n ? S.heap[0]->deadline : INT64_MAX);
+	atomic_store(&lws__co_hints.next_deadline, S.heap_n ? S.heap[0]->deadline : INT64_MAX);
+	if (!!S.heap_n != S.armed) {
+		/* RMW: the idle count shares the word. */
+		S.armed = !!S.heap_n;
+		if (S.armed)
+			atomic_fetch_or(&lws__co_hints.busy, BUSY_TIMER);
+		else
+			atomic_fetch_and(&lws__co_hints.busy, ~BUSY_TIMER);
+	}
 }
 
 static void heap_remove(struct lws_co *co)
@@ -488,7 +548,7 @@ static void heap_remove(struct lws_co *co)
 /* Lock held. */
 static void timer_add_locked(struct lws_co *co)
 {
-	int64_t old = atomic_load(&S.next_deadline);
+	int64_t old = atomic_load(&lws__co_hints.next_deadline);
 
 	if (S.heap_n == S.heap_cap) {
 		unsigned int cap = S.heap_cap ? 2 * S.heap_cap : 256;
@@ -540,10 +600,10 @@ static void timers_run(void)
 {
 	int64_t now;
 
-	if (atomic_load_explicit(&S.next_deadline, memory_order_relaxed) == INT64_MAX)
+	if (atomic_load_explicit(&lws__co_hints.next_deadline, memory_order_relaxed) == INT64_MAX)
 		return;
 	now = now_ns();
-	if (atomic_load_explicit(&S.next_deadline, memory_order_relaxed) > now)
+	if (atomic_load_explicit(&lws__co_hints.next_deadline, memory_order_relaxed) > now)
 		return;
 	pthread_mutex_lock(&S.timer_lock);
 	while (S.heap_n && S.heap[0]->deadline <= now) {
@@ -591,9 +651,8 @@ static void arrived(struct lws_co *co)
 
 #ifdef LWS_ASAN
 	__sanitizer_finish_switch_fiber(co->asan_fake, NULL, NULL);
-#else
-	(void)co;
 #endif
+	co->arrives = 0;
 	if (w->pending) {
 		struct lws_co *p = w->pending;
 
@@ -608,6 +667,7 @@ static void switch_out(struct lws_co *co, int act)
 	struct lws_worker *w = lws_co_this_worker();
 
 	w->action = act;
+	co->arrives = 1;		/* resumed in arrived() */
 #ifdef LWS_ASAN
 	__sanitizer_start_switch_fiber(act == ACT_EXIT ? NULL : &co->asan_fake,
 				       w->asan_bottom, w->asan_size);
@@ -630,6 +690,7 @@ static void switch_direct(struct lws_worker *w, struct lws_co *co, struct lws_co
 {
 	t->worker = w;
 	w->cur = t;
+	co->arrives = 1;			/* resumed in arrived() */
 	lws__co_parker = &t->parker;		/* lws_parker_set_current() */
 #ifdef LWS_ASAN
 	__sanitizer_start_switch_fiber(&co->asan_fake, (char *)t->stack.base + LWS_CO_GUARD,
@@ -745,7 +806,6 @@ static void run_one(struct lws_worker *w, struct lws_co *co)
 #endif
 	}
 	co->worker = w;
-	co->tail_yield = 0;
 	w->cur = co;
 	w->action = ACT_NONE;
 	w->handoffs = 0;
@@ -837,14 +897,14 @@ static struct lws_co *next_runnable(struct lws_worker *w)
 
 		/* Idle: announce, re-check, sleep. */
 		seq = atomic_load(&S.wake_seq);
-		atomic_fetch_add(&S.nidle, 1);
+		atomic_fetch_add(&lws__co_hints.busy, BUSY_IDLE);
 		if (any_work() || atomic_load(&S.stopping)) {
-			atomic_fetch_sub(&S.nidle, 1);
+			atomic_fetch_sub(&lws__co_hints.busy, BUSY_IDLE);
 			if (atomic_load(&S.stopping) && !any_work())
 				return NULL;
 			continue;
 		}
-		next = atomic_load(&S.next_deadline);
+		next = atomic_load(&lws__co_hints.next_deadline);
 		timeout = -1;
 		if (next != INT64_MAX) {
 			timeout = next - now_ns();
@@ -853,7 +913,7 @@ static struct lws_co *next_runnable(struct lws_worker *w)
 		}
 		if (timeout != 0)
 			futex_wait(&S.wake_seq, seq, timeout);
-		atomic_fetch_sub(&S.nidle, 1);
+		atomic_fetch_sub(&lws__co_hints.busy, BUSY_IDLE);
 	}
 }
 
@@ -862,7 +922,7 @@ static void *worker_main(void *arg)
 	struct lws_worker *w = arg;
 	struct lws_co *co;
 
-	tls_worker = w;
+	lws__co_worker = w;
 #ifdef LWS_TSAN
 	w->tsan_fiber = __tsan_get_current_fiber();
 #endif
@@ -882,7 +942,7 @@ static void *worker_main(void *arg)
 		run_one(w, co);
 	lws_stack_drain(w);
 	lws_stack_altstack_fini(w);
-	tls_worker = NULL;
+	lws__co_worker = NULL;
 	return NULL;
 }
 
@@ -921,7 +981,7 @@ static inline int direct_ok(struct lws_worker *w, struct lws_co *next)
 {
 	if (w->handoffs < HANDOFF_MAX)
 		return 1;
-	if (atomic_load_explicit(&S.next_deadline, memory_order_relaxed) != INT64_MAX ||
+	if (atomic_load_explicit(&lws__co_hints.next_deadline, memory_order_relaxed) != INT64_MAX ||
 	    others_idle() || atomic_load_explicit(&w->n, memory_order_relaxed) ||
 	    (w->lhead && (w->lhead != next || w->ln > 1)))
 		return 0;
@@ -944,7 +1004,7 @@ static int park_direct(struct lws_co *co)
 	if (!w || w->cur != co)
 		return 0;
 	next = w->lhead;
-	if (!next || !next->sp || next->tail_yield || !direct_ok(w, next) || others_idle())
+	if (!next || !next->sp || !next->arrives || !direct_ok(w, next) || others_idle())
 		return 0;
 	lq_pop(w);
 	w->handoffs++;
@@ -1251,7 +1311,11 @@ LWS_CO_EXPORT int lws_co_stop(void)
 	free(S.heap);
 	S.heap = NULL;
 	S.heap_n = S.heap_cap = 0;
-	atomic_store(&S.next_deadline, INT64_MAX);
+	atomic_store(&lws__co_hints.next_deadline, INT64_MAX);
+	if (S.armed) {
+		S.armed = 0;
+		atomic_fetch_and(&lws__co_hints.busy, ~BUSY_TIMER);
+	}
 	pthread_mutex_unlock(&S.timer_lock);
 
 	lws_stack_default = LWS_CO_STACK_DEFAULT;
@@ -1291,6 +1355,7 @@ LWS_CO_EXPORT int lws_co_spawn_attr(lws_co_id_t *id, const struct lws_co_attr *a
 	co->joiner = NULL;
 	co->err = 0;
 	co->wake_timeout = 0;
+	co->arrives = 0;
 	co->fpctl = lws_ctx_fpctl();
 	atomic_store_explicit(&co->pstate, PS_EMPTY, memory_order_relaxed);
 	{
@@ -1417,30 +1482,28 @@ LWS_CO_EXPORT lws_co_id_t lws_co_self(void)
 	return co ? lws_co_id_of(co) : 0;
 }
 
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
 /*
- * Yield from @co, running on @w, straight to @next, the head of the local
- * queue (already started): @co takes the local tail.
+ * Yield from @co, running on @w, straight to @next, already started and
+ * already taken off the local queue by the caller, which has put @co at
+ * the local tail.
  */
 static inline __attribute__((always_inline)) int
 yield_to(struct lws_worker *w, struct lws_co *co, struct lws_co *next)
 {
-	if (next == w->ltail) {		/* the only one: swap places */
-		co->next = NULL;
-		w->lhead = w->ltail = co;
-	} else {
-		lq_pop(w);
-		lq_push(w, co);
-	}
 	/*
 	 * Whoever resumes us (the loop, or a fast yield) has nothing pending
 	 * for us: a hand-off only ever switches to a parked coroutine, and
 	 * we are runnable, so arrived() reduces to the sanitizer's part.
 	 * Without one, nothing is left to do after the switch: a tail call,
 	 * so that we are resumed straight in our caller (lws_ctx_switch0()).
+	 * co->arrives stays 0 (it is 0 while a coroutine runs), which tells
+	 * park_direct() not to switch to us with a park to publish
+	 * (w->pending): nobody would publish it.  next->worker is w already
+	 * (it is on our queue, see lq_tail()'s comment).
 	 */
-	co->tail_yield = 1;
-	next->tail_yield = 0;
-	next->worker = w;
 	w->cur = next;
 	lws__co_parker = &next->parker;		/* lws_parker_set_current() */
 #ifdef LWS_TSAN
@@ -1457,12 +1520,36 @@ yield_to(struct lws_worker *w, struct lws_co *co, struct lws_co *next)
 #endif
 }
 
+/*
+ * The local queue's head @next (already started) runs next, @co goes to
+ * the local tail: the local queue keeps its length.  Two cases, the
+ * second the common one (two coroutines taking turns): @next is the only
+ * one, and the two simply trade places.
+ */
+static inline __attribute__((always_inline)) int
+yield_local(struct lws_worker *w, struct lws_co *co, struct lws_co *next)
+{
+	/* co->next is NULL already: @co is running (see lq_tail()). */
+	if (likely(!next->next)) {
+		/* The only other one: @co takes its place, as the only one. */
+		w->lhead = co;
+		if (unlikely(w->ltail != NULL))
+			w->ltail = NULL;
+	} else {
+		w->lhead = next->next;
+		next->next = NULL;
+		w->ltail->next = co;	/* two or more: ltail is set */
+		w->ltail = co;
+	}
+	return yield_to(w, co, next);
+}
+
 /* lws_co_yield() when the fast path's preconditions do not all hold. */
 static __attribute__((noinline)) int yield_slow(struct lws_worker *w, struct lws_co *co)
 {
 	struct lws_co *next;
 
-	if (atomic_load_explicit(&S.next_deadline, memory_order_relaxed) != INT64_MAX &&
+	if (atomic_load_explicit(&lws__co_hints.next_deadline, memory_order_relaxed) != INT64_MAX &&
 	    (++w->fast & 63) == 0)
 		timers_run();
 	if (others_idle())
@@ -1474,7 +1561,7 @@ static __attribute__((noinline)) int yield_slow(struct lws_worker *w, struct lws
 		return 0;		/* nothing else to run */
 	if (!next->sp)
 		goto loop;
-	return yield_to(w, co, next);
+	return yield_local(w, co, next);
 
 loop:
 	switch_out(co, ACT_YIELD);
@@ -1492,25 +1579,53 @@ loop:
  * when some other worker is idle, the loop takes over (it spills the local
  * queue for the thieves); a coroutine that has never run needs the loop
  * for its stack.
+ *
+ * Memory ordering.  The local queue and the fields of w, @co and @next
+ * written here are only ever accessed by this worker's thread (the loop
+ * and the coroutines it runs), so plain accesses.  The two conditions are
+ * relaxed loads of hints that other threads change:
+ *  - w->n != 0 (something was pushed to the shared queue): a push that
+ *    we miss now is seen by a later yield or by the loop; it was made
+ *    runnable, not lost, and it is behind us in FIFO order anyway, since
+ *    it was pushed after the coroutines already on the local queue;
+ *  - lws__co_hints.busy != 0: another worker is idle (BUSY_IDLE each; on
+ *    a running worker the count holds only the others, so no nworkers
+ *    test is needed) or a timer is armed (BUSY_TIMER).  An idle worker
+ *    re-checks the queue counts after announcing itself (next_runnable(),
+ *    the seq_cst pair described at wake_idle(), which works on the same
+ *    word) and sleeps with the earliest timer as timeout; the local queue
+ *    is invisible to it in any case (never stolen), so seeing it late
+ *    delays the spill by one yield, as in the loop; likewise a timer seen
+ *    one yield late fires one yield late.
+ * No thief ever reads or writes the local queue, so no ordering is
+ * needed between a thief's lock-protected dequeue of the shared queue and
+ * these plain stores: the two queues are disjoint, and a coroutine moves
+ * between them only on this thread, under w->lock (rq_grab(), lq_spill()).
+ * A coroutine made runnable by another thread goes to the shared queue
+ * under its lock (make_runnable()), never to ours: only this thread's
+ * code pushes to the local queue.
  */
+#ifdef LWS_YIELD_ASM
+int lws__co_yield_c(void)
+#else
 LWS_CO_EXPORT int lws_co_yield(void)
+#endif
 {
-	/* tls_worker read before any switch in this call: no stale TLS. */
-	struct lws_worker *w = tls_worker;
+	/* lws__co_worker read before any switch in this call: no stale TLS. */
+	struct lws_worker *w = lws__co_worker;
 	struct lws_co *co, *next;
 
-	if (!w || !(co = w->cur))
+	if (unlikely(!w) || unlikely(!(co = w->cur)))
 		return -EPERM;
-	if (__builtin_expect(atomic_load_explicit(&S.next_deadline, memory_order_relaxed) !=
-			     INT64_MAX || others_idle() ||
-			     atomic_load_explicit(&w->n, memory_order_relaxed), 0))
+	if (unlikely(atomic_load_explicit(&lws__co_hints.busy, memory_order_relaxed) != 0) ||
+	    unlikely(atomic_load_explicit(&w->n, memory_order_relaxed) != 0))
 		return yield_slow(w, co);
 	next = w->lhead;
-	if (!next)
+	if (unlikely(!next))
 		return 0;		/* nothing else to run */
-	if (__builtin_expect(!next->sp, 0))
+	if (unlikely(!next->sp))
 		return yield_slow(w, co);
-	return yield_to(w, co, next);
+	return yield_local(w, co, next);
 }
 
 LWS_CO_EXPORT int lws_co_sleep(int64_t ns)

@@ -167,6 +167,70 @@ TEST_F(park, coroutine_ping_pong)
 	EXPECT_EQ(2 * rounds, atomic_load(&turn));
 }
 
+/*
+ * The same park/unpark ping-pong among coroutines that only yield, all on
+ * one worker's local queue: a park may switch straight to the queue's
+ * head (park_direct()), but never to one that a fast yield switched out
+ * (it resumes in its caller and would not publish the park); the counts
+ * stay exact and nothing hangs.
+ */
+static _Atomic int yielders_stop;
+static _Atomic long yielder_turns;
+
+static void *yielder(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&yielders_stop)) {
+		if (lws_co_yield())
+			return (void *)1;
+		atomic_fetch_add(&yielder_turns, 1);
+	}
+	return NULL;
+}
+
+static void *ping_pong_among_yielders(void *arg)
+{
+	lws_co_id_t y[2], a, b;
+	void *r[4] = { (void *)9, (void *)9, (void *)9, (void *)9 };
+
+	(void)arg;
+	/* Yielders first: they are the local queue's head when a pinger parks. */
+	if (lws_co_spawn(&y[0], yielder, NULL) || lws_co_spawn(&y[1], yielder, NULL) ||
+	    lws_co_spawn(&a, pinger, (void *)0) || lws_co_spawn(&b, pinger, (void *)1))
+		return (void *)1;
+	if (lws_co_join(a, &r[0]) || lws_co_join(b, &r[1]))
+		return (void *)2;
+	atomic_store(&yielders_stop, 1);
+	if (lws_co_join(y[0], &r[2]) || lws_co_join(y[1], &r[3]))
+		return (void *)3;
+	for (int i = 0; i < 4; i++)
+		if (r[i])
+			return (void *)4;
+	return NULL;
+}
+
+TEST_F(park, ping_pong_among_yielders)
+{
+	lws_co_id_t id;
+	void *r;
+
+	rounds = scaled(20000, 2000);
+	atomic_store(&pp[0], NULL);
+	atomic_store(&pp[1], NULL);
+	atomic_store(&turn, 0);
+	atomic_store(&yielders_stop, 0);
+	atomic_store(&yielder_turns, 0);
+	done_by[0] = done_by[1] = 0;
+	ASSERT_EQ(0, lws_co_spawn(&id, ping_pong_among_yielders, NULL));
+	ASSERT_EQ(0, lws_co_join(id, &r));
+	EXPECT_EQ(NULL, r);
+	EXPECT_EQ(rounds, done_by[0]);
+	EXPECT_EQ(rounds, done_by[1]);
+	EXPECT_EQ(2 * rounds, atomic_load(&turn));
+	if (variant->workers == 1)	/* they shared the worker, in turns */
+		EXPECT_LT(0, atomic_load(&yielder_turns));
+}
+
 /* The same ping-pong through lws_handoff(): a direct switch each hop. */
 static void *handoffer(void *arg)
 {

@@ -602,6 +602,124 @@ TEST_F(sched, values_survive_yields)
 	}
 }
 
+/*
+ * The fast yield's local-queue representation (lib/coro/sched.c, lq_tail()):
+ * two coroutines trading places leave w->ltail NULL, and a coroutine
+ * spawned in that state must still join at the tail; then the three keep
+ * FIFO order.  A spawns C in its second turn, after its trace.
+ */
+static void *tracer3(void *arg)
+{
+	return tracer(arg);
+}
+
+static void *tracer_spawning(void *arg)
+{
+	lws_co_id_t c = 0;
+
+	for (int i = 0; i < 4; i++) {
+		trace[atomic_fetch_add(&trace_n, 1)] = *(char *)arg;
+		if (i == 1 && lws_co_spawn(&c, tracer3, "c"))
+			return (void *)1;
+		lws_co_yield();
+	}
+	return lws_co_join(c, NULL) ? (void *)2 : NULL;
+}
+
+static void *pair_then_spawn(void *arg)
+{
+	lws_co_id_t a, b;
+	void *ra = (void *)3;
+
+	(void)arg;
+	if (lws_co_spawn(&a, tracer_spawning, "a") || lws_co_spawn(&b, tracer, "b"))
+		return (void *)1;
+	if (lws_co_join(a, &ra) || lws_co_join(b, NULL))
+		return (void *)2;
+	return ra;
+}
+
+TEST_F(sched, yield_pair_then_spawn)
+{
+	lws_co_id_t id;
+	void *r;
+
+	if (variant->workers != 1)
+		SKIP(return, "order is only defined on one worker");
+	memset(trace, 0, sizeof(trace));
+	atomic_store(&trace_n, 0);
+	ASSERT_EQ(0, lws_co_spawn(&id, pair_then_spawn, NULL));
+	ASSERT_EQ(0, lws_co_join(id, &r));
+	EXPECT_EQ(NULL, r);
+	/* c has 4 turns; a and b end first, then c alone. */
+	EXPECT_STREQ("ababcabcabcc", trace);
+}
+
+/*
+ * Yields while a thief is active: coroutines spawned by one coroutine
+ * all start on its worker's local queue and do nothing but yield; the
+ * other worker, idle, must get some of them (the fast path notices the
+ * idle worker and leaves to the loop, which hands the local queue to the
+ * thieves), and every yield still returns once per turn with exact counts.
+ */
+#define THIEF_CO	8
+static _Atomic long thief_yields;
+static _Atomic int thief_moved;
+static pthread_t thief_home;
+static int thief_wait;		/* 2 workers: keep yielding until one moved */
+
+static void *yield_watch_thread(void *arg)
+{
+	long n = (long)(intptr_t)arg, i;
+	int64_t give_up = mono_ns() + 30 * 1000000000ll;
+
+	for (i = 0; i < n || (thief_wait && !atomic_load(&thief_moved) && mono_ns() < give_up);
+	     i++) {
+		if (!pthread_equal(pthread_self(), thief_home))
+			atomic_store(&thief_moved, 1);
+		if (lws_co_yield())
+			return (void *)1;
+		atomic_fetch_add(&thief_yields, 1);
+	}
+	return (void *)(intptr_t)i;
+}
+
+static void *spawn_yielders(void *arg)
+{
+	lws_co_id_t ids[THIEF_CO];
+	long total = 0;
+	void *r;
+
+	thief_home = pthread_self();
+	for (int i = 0; i < THIEF_CO; i++)
+		if (lws_co_spawn(&ids[i], yield_watch_thread, arg))
+			return (void *)-1;
+	for (int i = 0; i < THIEF_CO; i++) {
+		if (lws_co_join(ids[i], &r) || r == (void *)1)
+			return (void *)-2;
+		total += (long)(intptr_t)r;
+	}
+	return (void *)(intptr_t)total;
+}
+
+TEST_F(sched, yield_with_thief)
+{
+	long n = scaled(20000, 2000);
+	lws_co_id_t id;
+	void *r;
+
+	atomic_store(&thief_yields, 0);
+	atomic_store(&thief_moved, 0);
+	thief_wait = variant->workers > 1;
+	ASSERT_EQ(0, lws_co_spawn(&id, spawn_yielders, (void *)(intptr_t)n));
+	ASSERT_EQ(0, lws_co_join(id, &r));
+	ASSERT_LE(THIEF_CO * n, (long)(intptr_t)r);
+	/* Every yield counted once: the sum of the loops' own counts. */
+	EXPECT_EQ((long)(intptr_t)r, atomic_load(&thief_yields));
+	if (variant->workers > 1)
+		EXPECT_EQ(1, atomic_load(&thief_moved));
+}
+
 /* Work spreads over both workers; spawning from several threads. */
 static pthread_t seen_threads[4];
 static int nseen;

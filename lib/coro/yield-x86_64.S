@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * yield-x86_64.S — lws_co_yield()'s fast path on x86-64, in one function:
+ * the checks and the local-queue bookkeeping of sched.c's C version
+ * (lws__co_yield_c(), yield_local(), yield_to()) followed by the context
+ * switch of lib/arch/ctx-x86_64.S, with no call, no jump between them and
+ * nothing saved twice.  Whenever a precondition does not hold it jumps to
+ * lws__co_yield_c(), which does the whole job in C; so this file is an
+ * optimisation only, and the C version the reference for what it does.
+ *
+ * Built only without sanitizers (the ASan/TSan builds annotate the switch
+ * in C); sched.c defines lws_co_yield() itself in those, and on aarch64.
+ *
+ * C prototype (include/lwswitch_coro.h):  int lws_co_yield(void);
+ *
+ * Register use: rdx w (the worker), rdi co (the running coroutine), rsi
+ * next (the local queue's head), r9 next->sp, r8 next's return address.
+ * Field offsets: offsets.h, asserted against the structs in sched.c.
+ *
+ * The fast path, as in C (the invariants that make co->next = NULL,
+ * next->worker = w and co->arrives = 0 true already, so that nothing
+ * stores them: sched.c, the comment on lq_tail()):
+ *	w = lws__co_worker; co = w->cur;	(NULL: the C path, -EPERM)
+ *	unless w->n, the idle count and the next timer are all "nothing",
+ *	next = w->lhead is non-NULL and has run (next->sp): the C path;
+ *	if (!next->next) { w->lhead = co; if (w->ltail) w->ltail = NULL; }
+ *	else { w->lhead = next->next; next->next = NULL;
+ *	       w->ltail->next = co; w->ltail = co; }
+ *	w->cur = next; lws__co_parker = &next->parker;
+ *	switch from co (saved in co->sp) to next->sp, returning 0 there.
+ * Why no atomic read-modify-write and no fence is needed: the comment on
+ * lws__co_yield_c() in sched.c (the same loads, the same stores).
+ *
+ * The switch: the frame of lib/arch/ctx.h (struct lws_ctx_frame), built
+ * and taken down exactly as lws_ctx_switch() does, so the contexts it
+ * leaves and resumes are interchangeable with those of lws_ctx_switch().
+ */
+
+#include "offsets.h"
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+
+#if defined(__CET__) && (__CET__ & 1)
+# define ENDBR	endbr64
+# define NOTRACK notrack
+#else
+# define ENDBR
+# define NOTRACK
+#endif
+
+	.text
+	/* Here, within reach of the checks' 2-byte jumps. */
+	.p2align 4
+.Lslow:
+	.cfi_startproc
+	jmp	lws__co_yield_c
+	.cfi_endproc
+
+	.globl	lws_co_yield
+	.type	lws_co_yield, @function
+	.p2align 6
+lws_co_yield:
+	.cfi_startproc
+	ENDBR
+	movq	lws__co_worker@gottpoff(%rip), %rax
+	movq	%fs:(%rax), %rdx		/* w */
+	testq	%rdx, %rdx
+	jz	.Lslow
+	movq	LWS_W_CUR(%rdx), %rdi		/* co */
+	testq	%rdi, %rdi
+	jz	.Lslow
+	movq	LWS_W_LHEAD(%rdx), %rsi		/* next */
+	testq	%rsi, %rsi
+	jz	.Lslow
+	/* Relaxed loads of the hints (plain moves, as C's on x86). */
+	cmpl	$0, LWS_W_N(%rdx)
+	jne	.Lslow
+	cmpl	$0, lws__co_hints+LWS_HINTS_BUSY(%rip)	/* idle workers, timers */
+	jne	.Lslow
+	movq	LWS_CO_SP(%rsi), %r9		/* next->sp */
+	testq	%r9, %r9
+	jz	.Lslow				/* never ran: the loop gives it a stack */
+	cmpq	$0, LWS_CO_NEXT(%rsi)
+	jne	.Lmany
+	movq	%rdi, LWS_W_LHEAD(%rdx)		/* the only other one: trade places */
+	cmpq	$0, LWS_W_LTAIL(%rdx)		/* ltail NULL: the only one is lhead */
+	jne	.Lclear_tail
+.Lqueued:
+	movq	0x38(%r9), %r8			/* next's return address, early */
+	movq	%rsi, LWS_W_CUR(%rdx)
+	leaq	LWS_CO_PARKER(%rsi), %rcx
+	movq	lws__co_parker@gottpoff(%rip), %rax
+	movq	%rcx, %fs:(%rax)		/* lws_parker_set_current() */
+
+	/* lws_ctx_switch(&co->sp, next->sp), its frame (ctx.h). */
+	.cfi_remember_state
+	pushq	%rbp		/* 0x30 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%rbx		/* 0x28 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%r15		/* 0x20 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%r14		/* 0x18 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%r13		/* 0x10 */
+	.cfi_adjust_cfa_offset 8
+	pushq	%r12		/* 0x08 */
+	.cfi_adjust_cfa_offset 8
+	leaq	-8(%rsp), %rsp
+	.cfi_adjust_cfa_offset 8
+	stmxcsr	(%rsp)		/* 0x00 MXCSR */
+	fnstcw	4(%rsp)		/* 0x04 x87 control word */
+	movzwl	4(%rsp), %r10d	/* ours, to compare with next's */
+	/* Bits 29-31 of the product depend on all of the low 32 bits. */
+	imull	$0x9e3779b1, %r8d, %ecx
+	movq	%rsp, LWS_CO_SP(%rdi)
+	movq	%r9, %rsp	/* now on next's stack */
+	ldmxcsr	(%rsp)
+	cmpw	4(%rsp), %r10w	/* fldcw (slow) only when they differ */
+	jne	.Lfldcw
+.Lfldcw_done:
+	movq	0x08(%rsp), %r12
+	movq	0x10(%rsp), %r13
+	movq	0x18(%rsp), %r14
+	movq	0x20(%rsp), %r15
+	movq	0x28(%rsp), %rbx
+	movq	0x30(%rsp), %rbp
+	leaq	0x40(%rsp), %rsp	/* the frame and the return address */
+	.cfi_adjust_cfa_offset -0x40
+	xorl	%eax, %eax	/* lws_co_yield() returns 0 */
+	/* One of eight copies of the jump: see lib/arch/ctx-x86_64.S. */
+	testl	$0x20000000, %ecx
+	jnz	101f
+	testl	$0x40000000, %ecx
+	jnz	102f
+	testl	$0x80000000, %ecx
+	jnz	103f
+	NOTRACK jmp *%r8
+103:
+	NOTRACK jmp *%r8
+102:
+	testl	$0x80000000, %ecx
+	jnz	104f
+	NOTRACK jmp *%r8
+104:
+	NOTRACK jmp *%r8
+101:
+	testl	$0x40000000, %ecx
+	jnz	105f
+	testl	$0x80000000, %ecx
+	jnz	106f
+	NOTRACK jmp *%r8
+106:
+	NOTRACK jmp *%r8
+105:
+	testl	$0x80000000, %ecx
+	jnz	107f
+	NOTRACK jmp *%r8
+107:
+	NOTRACK jmp *%r8
+
+	.cfi_adjust_cfa_offset 0x40
+.Lfldcw:
+	fldcw	4(%rsp)
+	jmp	.Lfldcw_done
+
+	.cfi_restore_state
+.Lmany:
+	/* Two or more (so ltail is set): next leaves the head, co joins the tail. */
+	movq	LWS_CO_NEXT(%rsi), %rax
+	movq	%rax, LWS_W_LHEAD(%rdx)
+	movq	$0, LWS_CO_NEXT(%rsi)
+	movq	LWS_W_LTAIL(%rdx), %rcx
+	movq	%rdi, LWS_CO_NEXT(%rcx)
+	movq	%rdi, LWS_W_LTAIL(%rdx)
+	jmp	.Lqueued
+.Lclear_tail:
+	movq	$0, LWS_W_LTAIL(%rdx)
+	jmp	.Lqueued
+	.cfi_endproc
+	.size	lws_co_yield, .-lws_co_yield
+
+#if defined(__CET__) && (__CET__ & 1)
+	/* GNU_PROPERTY_X86_FEATURE_1_AND = IBT only (see ctx-x86_64.S). */
+	.section .note.gnu.property, "a"
+	.p2align 3
+	.long	4
+	.long	16
+	.long	5
+	.asciz	"GNU"
+	.long	0xc0000002
+	.long	4
+	.long	1
+	.p2align 3
+#endif
+
+#endif /* x86-64 without sanitizers */
+
+	.section .note.GNU-stack, "", @progbits
