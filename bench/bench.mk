@@ -42,30 +42,9 @@ bench:
 	@$(TOP)/scripts/install-deps
 	@$(MAKE) --no-print-directory bench-run
 
-# Every kernel is tried even when one fails; the run fails at the end.
+# The driver (progress, results.csv, table, report.md and plots) is
+# bench/run-bench; every kernel is tried even when one fails, and the run
+# fails at the end.
 bench-run: bench-payload
-	@mkdir -p $(BENCH_DIR)
-	@fail=; \
-	echo "bench: host part (coroutines, Boost.Context, ucontext, pthreads) ..."; \
-	$(MAKE) --no-print-directory bench-host || fail=1; \
-	for k in $(BENCH_KERNELS); do \
-	  abi=$$($(TOP)/scripts/kernel-abi $$k) && \
-	  $(MAKE) --no-print-directory $(BUILD)/kmod/$$abi/lwswitch.ko && \
-	  cp $(BUILD)/kmod/$$abi/lwswitch.ko $(BENCH_PAYLOAD)/lwswitch.ko || { fail=1; continue; }; \
-	  echo "bench: kernel $$k ($$abi): booting the VM ..."; \
-	  start=$$(date +%s); \
-	  $(TOP)/tests/vm/run-vm --kernel $$k --module $(BUILD)/kmod/$$abi/lwswitch.ko \
-	    --payload $(BENCH_PAYLOAD) --dir $(BENCH_DIR)/vm-$$k \
-	    --cmd "QUICK=$(QUICK) sh /payload/guest-bench.sh" --cmd-timeout 1500 \
-	    --out $(BENCH_DIR)/vm-$$k.csv || { echo "bench: kernel $$k: the VM run failed" >&2; fail=1; }; \
-	  echo "bench: kernel $$k done in $$(( $$(date +%s) - start )) s"; \
-	done; \
-	{ echo "kernel,case,impl,metric,value,unit,p10,p90,runs"; \
-	  [ -f $(HOST_BENCH_CSV) ] && awk -F, 'NF == 9' $(HOST_BENCH_CSV); \
-	  for k in $(BENCH_KERNELS); do \
-	    [ -f $(BENCH_DIR)/vm-$$k.csv ] && awk -F, 'NF == 9 && $$1 != "kernel"' $(BENCH_DIR)/vm-$$k.csv; \
-	  done; \
-	} > $(BENCH_DIR)/results.csv; \
-	awk -f $(TOP)/bench/table.awk $(BENCH_DIR)/results.csv | tee $(BENCH_DIR)/table.txt; \
-	echo "bench: wrote $(BENCH_DIR)/results.csv"; \
-	[ -z "$$fail" ]
+	@MAKE='$(MAKE)' $(TOP)/bench/run-bench --top $(TOP) --build $(BUILD) \
+	  --kernels '$(BENCH_KERNELS)' $(if $(filter-out 0,$(QUICK)),--quick)

@@ -1,58 +1,55 @@
 # SPDX-License-Identifier: GPL-2.0
-# Prints results.csv (kernel,case,impl,metric,value,unit,p10,p90,runs) as a
-# table per kernel, then the issue targets as same-run ratios.
-BEGIN { FS = "," }
-NR == 1 { next }
-{
-	k = $1; key = k SUBSEP $2 SUBSEP $3 SUBSEP $4
-	val[key] = $5
-	if (!(k in seen)) { seen[k] = 1; kernels[++nk] = k }
-	line[k, ++n[k]] = sprintf("  %-13s %-24s %-22s %12s %-9s [%s .. %s] x%s",
-				  $2, $3, $4, $5, $6, $7, $8, $9)
-}
-function v(k, c, i, m) { return val[k SUBSEP c SUBSEP i SUBSEP m] }
-function ratio(k, a, b,   x, y) {
-	x = v(k, "pingpong", a, "ns_per_roundtrip"); y = v(k, "pingpong", b, "ns_per_roundtrip")
-	return (x != "" && y != "" && y > 0) ? sprintf("%.3f", x / y) : "n/a"
-}
+# table.awk — the summary `make bench` prints (and keeps in table.txt):
+# per column (the host run, each VM boot), each case's primary figures
+# per impl with their p10..p90 spread, CPU time per operation and the
+# ratio to `go` and to `threads-futex` in the same column; then the
+# issues' targets as same-run ratios.  Counters (same-CPU share, context
+# switches per hop, ...) are in results.csv and report.md.
+#   awk -f bench/results.awk -f bench/table.awk [env.txt] results.csv
+BEGIN { MU = "us"; DASH = "-" }
 END {
-	for (i = 1; i <= nk; i++) {
-		k = kernels[i]
-		printf "\n== %s\n", k
-		printf "  %-13s %-24s %-22s %12s %-9s %s\n", "case", "impl", "metric", "median", "unit", "[p10 .. p90] runs"
-		for (j = 1; j <= n[k]; j++) print line[k, j]
-		if (k == "host") {
-			x = v(k, "pingpong", "coro", "ns_per_roundtrip")
-			y = v(k, "pingpong", "boost-context", "ns_per_roundtrip")
-			z = v(k, "chan-pingpong", "coro", "ns_per_roundtrip")
-			m = v(k, "memory", "coro", "bytes_per_unit")
-			printf "  targets (same run):\n"
-			if (x != "" && y != "")
-				printf "    coro pingpong / boost-context     %.3f  (target <= 1.1)\n", x / y
-			if (x != "" && z != "")
-				printf "    coro chan-pingpong / coro pingpong %.3f  (target <= 8)\n", z / x
-			if (m != "")
-				printf "    RSS per idle coroutine            %s bytes  (target <= 8192)\n", m
-			continue
+	order_all()
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		d = is_vm(k) ? "VM" : "host"
+		if (env(k, "cpus") != "") d = d ", " env(k, "cpus") (is_vm(k) ? " vCPUs" : " CPUs")
+		if (env(k, "placement") != "") d = d ", placement " env(k, "placement")
+		if (v(k, "env", "go", "gomaxprocs") != "") d = d ", GOMAXPROCS " v(k, "env", "go", "gomaxprocs")
+		printf "\n== %s%s: %s\n", col_label(k), (col_label(k) != k ? " (" k ")" : ""), d
+		printf "  %-15s %-21s %-26s %12s  %-18s %-17s %6s %6s\n", "case", "metric", "impl",
+		       "median", "[p10 .. p90] runs", "CPU/op (/wall)", "/go", "/futex"
+		for (cj = 1; cj <= N_CASES; cj++) {
+			c = CASES[cj]
+			for (mj = 1; mj <= n_metric[c]; mj++) {
+				m = metric_of[c, mj]
+				if (!is_primary(c, m)) continue
+				for (ij = 1; ij <= N_IMPLS[k, c]; ij++) {
+					i = IMPLS[k, c, ij]
+					if (!has(k, c, i, m)) continue
+					key = k SUBSEP c SUBSEP i SUBSEP m
+					u = UNIT[key]
+					spread = (RUNS[key] > 1) ? sprintf("[%s] x%d", fmt_range(P10[key], P90[key], VAL[key], u), RUNS[key]) : "(1 run)"
+					cm = cpu_metric(k, c, i, m); cpu = ""
+					if (cm != "") {
+						cpu = fmt(v(k, c, i, cm), "ns")
+						w = wall_ns(k, c, i, m)
+						if (w != "" && w > 0) cpu = cpu sprintf(" (%.2f)", v(k, c, i, cm) / w)
+					}
+					printf "  %-15s %-21s %-26s %12s  %-18s %-17s %6s %6s\n", c, m, i,
+					       fmt(VAL[key], u), spread, cpu == "" ? DASH : cpu,
+					       fmt_ratio(cost_ratio(k, c, i, "go", m)),
+					       fmt_ratio(cost_ratio(k, c, i, "threads-futex", m))
+				}
+			}
 		}
-		if (v(k, "pingpong", "switchto", "ns_per_roundtrip") == "") continue
-		printf "  targets (same boot):\n"
-		printf "    switchto / futex           %s  (target <= 0.2)\n", ratio(k, "switchto", "futex")
-		printf "    switchto / futex-pinned    %s  (target <= 0.8)\n", ratio(k, "switchto", "futex-pinned")
-		printf "    switchto / yield-pinned    %s  (target <= 1.5)\n", ratio(k, "switchto", "yield-pinned")
-		printf "    switchto same CPU          %s %%  (target >= 99)\n", v(k, "pingpong", "switchto", "same_cpu_pct")
-		printf "    switchto vcsw per hop      %s  (target 0.9 .. 1.1)\n", v(k, "pingpong", "switchto", "vcsw_per_hop")
-		x = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip")
-		if (x == "") continue
-		# The raw SWITCHTO ping-pong measured by the same program,
-		# repetitions interleaved with the channel rows.
-		y = v(k, "chan-pingpong", "raw-switchto", "ns_per_roundtrip")
-		if (y == "") y = v(k, "pingpong", "switchto", "ns_per_roundtrip")
-		z = v(k, "chan-pingpong", "pthread-condvar", "ns_per_roundtrip")
-		printf "    chan threads-switchto / raw switchto     %.3f  (target <= 1.5)\n", x / y
-		printf "    chan pthread-condvar / threads-switchto  %.3f  (target >= 4)\n", z / x
-		g = v(k, "chan-pingpong", "go", "ns_per_roundtrip")
-		if (g != "")
-			printf "    chan threads-switchto / go               %.3f  (target <= 4, GOMAXPROCS %s)\n", x / g, v(k, "env", "go", "gomaxprocs")
 	}
+	targets_eval()
+	if (N_T) printf "\ntargets (ratios of medians within one column; a missed target does not fail the run):\n"
+	for (t = 1; t <= N_T; t++)
+		printf "  #%d %-6s %-52s %-12s (%s: %s)%s\n", T_issue[t], T_col[t] == "" ? "run" : col_label(T_col[t]),
+		       T_name[t], T_value[t], T_want[t], T_status[t], T_note[t] != "" ? "  " T_note[t] : ""
+	if (NROWS == 0) print "bench: no result rows"
+	printf "\n(/go, /futex: this impl's cost over go's / threads-futex's, same case, metric and column;\n"
+	printf " rates are inverted, so below 1 is cheaper.  CPU/op: user+system time per operation; /wall\n"
+	printf " above 1 means more than one CPU busy per operation.)\n"
 }

@@ -1,0 +1,383 @@
+# SPDX-License-Identifier: GPL-2.0
+# report.awk — build/bench/report.md from results.csv (bench/report.sh):
+#   awk -f results.awk -f report.awk env.txt plots/plots.txt results.csv
+# In order: the environment of each column (host run, each VM boot); one
+# table of every case's primary figures per impl, with spread, CPU time
+# and the ratios to go and threads-futex in the same column; the issues'
+# targets; the plots; a reading generated from the numbers; what
+# emulation distorts and the published anchors; the other rows.
+# Every sentence that states a result is built from the rows present.
+
+FILENAME ~ /plots\.txt$/ {
+	if ($0 ~ /^#nognuplot/) nognuplot = 1
+	else if (split($0, p, "\t") >= 2) {
+		if (p[1] == "#failed") plot_failed = plot_failed (plot_failed == "" ? "" : ", ") p[2]
+		else { NPLOT++; PLOT_FILE[NPLOT] = p[1]; PLOT_TITLE[NPLOT] = p[2] }
+	}
+	next
+}
+
+function md(s) { gsub(/\|/, "\\|", s); return s }
+function ratio_text(r) { return r == "" ? "–" : fmt_ratio(r) "×" }
+function above_below(r, lim) { return r <= lim ? "within" : "above" }
+
+# ---- environment ---------------------------------------------------------------
+
+function env_table(   n, cols, j, k, seen, keys, labels, nk, kj, row, x, any) {
+	n = 0
+	for (j = 1; j <= N_COLS; j++) { cols[++n] = COLS[j]; seen[COLS[j]] = 1 }
+	for (j = 1; j <= n_env_col; j++)
+		if (!(env_col[j] in seen)) { cols[++n] = env_col[j]; seen[env_col[j]] = 1 }
+	if (n == 0) { print "No environment was recorded.\n"; return }
+	nk = split("role kernel cpu_model cpus topology numa_nodes memory clocksource cpufreq_governor hypervisor emulation placement gomaxprocs os cc go", keys, " ")
+	split("where|kernel|CPU model|CPUs (vCPUs in a VM)|topology|NUMA nodes|memory|clocksource|cpufreq governor|hypervisor|emulation|lwswitch placement|GOMAXPROCS (go rows)|OS|C compiler|Go", labels, "|")
+	row = "| |"
+	for (j = 1; j <= n; j++) row = row " " md(col_label(cols[j])) " |"
+	print row
+	row = "|---|"
+	for (j = 1; j <= n; j++) row = row "---|"
+	print row
+	for (kj = 1; kj <= nk; kj++) {
+		row = "| " labels[kj] " |"; any = 0
+		for (j = 1; j <= n; j++) {
+			k = cols[j]
+			x = (keys[kj] == "gomaxprocs") ? v(k, "env", "go", "gomaxprocs") : env(k, keys[kj])
+			if (keys[kj] == "role" && x == "") x = (k == "host") ? "host" : "vm"
+			if (keys[kj] == "role") x = (x == "host") ? "host, native run" : "QEMU VM (tests/vm/run-vm)"
+			if (x != "") any = 1
+			row = row " " (x == "" ? "–" : md(x)) " |"
+		}
+		if (any) print row
+	}
+	print ""
+}
+
+# ---- the table --------------------------------------------------------------------
+
+function main_table(   cj, c, mj, m, ci, k, ij, i, key, u, spread, cm, cpu, w, nrow) {
+	print "| case | metric | column | impl | median | p10–p90 (runs) | CPU/op (÷ wall) | ÷ go | ÷ threads-futex |"
+	print "|---|---|---|---|--:|---|---|--:|--:|"
+	nrow = 0
+	for (cj = 1; cj <= N_CASES; cj++) {
+		c = CASES[cj]
+		for (mj = 1; mj <= n_metric[c]; mj++) {
+			m = metric_of[c, mj]
+			if (!is_primary(c, m)) continue
+			for (ci = 1; ci <= N_COLS; ci++) {
+				k = COLS[ci]
+				for (ij = 1; ij <= N_IMPLS[k, c]; ij++) {
+					i = IMPLS[k, c, ij]
+					if (!has(k, c, i, m)) continue
+					key = k SUBSEP c SUBSEP i SUBSEP m
+					u = UNIT[key]
+					spread = (RUNS[key] > 1) ? fmt_range(P10[key], P90[key], VAL[key], u) " (" RUNS[key] ")" : "1 run"
+					cm = cpu_metric(k, c, i, m); cpu = "–"
+					if (cm != "") {
+						cpu = fmt(v(k, c, i, cm), "ns")
+						w = wall_ns(k, c, i, m)
+						if (w != "" && w > 0) cpu = cpu " (" sprintf("%.2f", v(k, c, i, cm) / w) ")"
+					}
+					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, m, md(col_label(k)), md(i),
+					       fmt(VAL[key], u), spread, cpu,
+					       fmt_ratio(cost_ratio(k, c, i, "go", m)), fmt_ratio(cost_ratio(k, c, i, "threads-futex", m))
+					nrow++
+				}
+			}
+		}
+	}
+	if (!nrow) print "| – | | | no rows | | | | | |"
+	print ""
+	print "*median*: of the repetitions (interleaved across the impls of a case); *p10–p90*: their spread, in the median's unit;"
+	print "*CPU/op*: user + system CPU time per operation, with its ratio to the wall time (above 1: more than one CPU busy per"
+	print "operation — spinning or parallel work); *÷ go*, *÷ threads-futex*: this impl's cost over the reference's in the same"
+	print "column, case and metric (rates inverted, so below 1 is cheaper); – where the reference has no such row.  Host rows"
+	print "and VM rows are never divided by each other."
+	print ""
+}
+
+# ---- targets -----------------------------------------------------------------------
+
+function targets_table(   t, c) {
+	targets_eval()
+	if (!N_T) { print "No target could be evaluated.\n"; return }
+	print "| issue | column | target | measured | wanted | status | note |"
+	print "|---|---|---|---|---|---|---|"
+	for (t = 1; t <= N_T; t++) {
+		c = T_col[t] == "" ? "whole run" : T_col[t] == "-" ? "–" : col_label(T_col[t])
+		printf "| #%d | %s | %s | %s | %s | %s | %s |\n", T_issue[t], md(c), md(T_name[t]), md(T_value[t]),
+		       md(T_want[t]), T_status[t] == "MISSED" ? "**missed**" : T_status[t], md(T_note[t])
+	}
+	print ""
+	print "Ratios of medians within one column (one host run or one VM boot).  A missed target does not fail `make bench`."
+	print ""
+}
+
+# ---- the generated reading ------------------------------------------------------------
+
+# rank(k, c, m): "a (x), b 1.8×, c 3.1×" cheapest first; sets RANK_N, RANK_BEST.
+function rank(k, c, m,   n, j, i, idx, val, a, b, t, s, r) {
+	n = 0
+	for (j = 1; j <= N_IMPLS[k, c]; j++) {
+		i = IMPLS[k, c, j]
+		if (!has(k, c, i, m)) continue
+		n++; idx[n] = i
+		val[n] = is_rate(unit_of(k, c, i, m)) ? -v(k, c, i, m) : v(k, c, i, m) + 0
+	}
+	for (a = 2; a <= n; a++)
+		for (b = a; b > 1 && val[b] < val[b - 1]; b--) {
+			t = val[b]; val[b] = val[b - 1]; val[b - 1] = t
+			t = idx[b]; idx[b] = idx[b - 1]; idx[b - 1] = t
+		}
+	RANK_N = n; RANK_BEST = idx[1]; RANK_WORST = idx[n]
+	if (n == 0) return ""
+	s = "`" idx[1] "` (" fmt(v(k, c, idx[1], m), unit_of(k, c, idx[1], m)) ")"
+	for (j = 2; j <= n; j++) {
+		r = cost_ratio(k, c, idx[j], idx[1], m)
+		s = s ", `" idx[j] "` " ratio_text(r)
+	}
+	return s
+}
+
+function say(s) { print "- " s }
+
+# The smallest and largest N of case c's metrics BASE_n<N>: NLO, NHI
+# ("" when it has none), NBASE (the last BASE seen).
+function n_range(c,   mj, m, z) {
+	NLO = NHI = NBASE = ""
+	for (mj = 1; mj <= n_metric[c]; mj++) {
+		m = metric_of[c, mj]
+		if (!is_primary(c, m) || m !~ /_n[0-9]+$/) continue
+		z = m; sub(/^.*_n/, "", z); z += 0
+		if (NLO == "" || z < NLO + 0) NLO = z
+		if (NHI == "" || z > NHI + 0) NHI = z
+		NBASE = m; sub(/_n[0-9]+$/, "", NBASE)
+	}
+}
+
+function reading_col(k,   cj, c, mj, m, s, x, y, z, g, f, r, ij, i, cm, w, busy, nbusy, wide, nwide, nprim, key, lo, hi, best, grow) {
+	printf "**%s** (%s)\n\n", md(col_label(k)), is_vm(k) ? "one VM boot, " (env(k, "cpus") != "" ? env(k, "cpus") " vCPUs, " : "") "QEMU TCG" : "native run on this machine"
+
+	# Where each wins: per case and primary metric, cheapest first (for
+	# a scaling case, at its smallest and largest N only).
+	for (cj = 1; cj <= N_CASES; cj++) {
+		c = CASES[cj]
+		n_range(c)
+		for (mj = 1; mj <= n_metric[c]; mj++) {
+			m = metric_of[c, mj]
+			if (!is_primary(c, m)) continue
+			if (m ~ /_n[0-9]+$/) {
+				z = m; sub(/^.*_n/, "", z)
+				if (z + 0 != NLO + 0 && z + 0 != NHI + 0) continue
+			}
+			s = rank(k, c, m)
+			if (RANK_N >= 2) say(c " " m ", cheapest first: " s ".")
+		}
+	}
+
+	# The headline against Go, and the kernel's floor.
+	x = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip")
+	g = v(k, "chan-pingpong", "go", "ns_per_roundtrip")
+	f = v(k, "pingpong", "yield-pinned", "ns_per_roundtrip")
+	if (x != "" && g != "" && g > 0) {
+		r = x / g
+		s = sprintf("A channel round trip on native threads handing off with SWITCHTO took %.2f× Go's (GOMAXPROCS %s), %s the ≤ 4 target", r,
+			    v(k, "env", "go", "gomaxprocs") != "" ? v(k, "env", "go", "gomaxprocs") : "?", above_below(r, 4))
+		if (f != "" && f > 0)
+			s = s sprintf("; the kernel's own floor in this boot, a pinned `sched_yield` ping-pong, is %.2f× Go's channel round trip, and the threads-switchto channel is %.2f× that floor", f / g, x / f)
+		say(s ".")
+	}
+	x = v(k, "chan-pingpong", "coro", "ns_per_roundtrip")
+	if (x != "" && g != "" && g > 0)
+		say(sprintf("The coroutine channel round trip took %.2f× Go's, %s the ≤ 0.5 target.", x / g, above_below(x / g, 0.5)))
+
+	# The module against the kernel's own hand-offs.
+	x = v(k, "pingpong", "switchto", "ns_per_roundtrip")
+	if (x != "") {
+		s = "A bare SWITCHTO round trip took"; z = 0
+		y = v(k, "pingpong", "futex", "ns_per_roundtrip")
+		if (y != "" && y > 0) { s = s sprintf(" %.2f× the unpinned futex round trip (target ≤ 0.2)", x / y); z++ }
+		y = v(k, "pingpong", "futex-pinned", "ns_per_roundtrip")
+		if (y != "" && y > 0) { s = s (z ? "," : "") sprintf(" %.2f× the pinned futex one (≤ 0.8)", x / y); z++ }
+		y = v(k, "pingpong", "yield-pinned", "ns_per_roundtrip")
+		if (y != "" && y > 0) { s = s (z ? " and" : "") sprintf(" %.2f× the pinned `sched_yield` floor (≤ 1.5)", x / y); z++ }
+		y = v(k, "pingpong", "switchto", "same_cpu_pct")
+		if (y != "") s = s sprintf("; its target ran on the caller's CPU in %.2f %% of hops", y)
+		if (z) say(s ".")
+		y = v(k, "pingpong", "switchto-placement0", "ns_per_roundtrip")
+		z = v(k, "pingpong", "switchto-placement2", "ns_per_roundtrip")
+		s = ""
+		if (y != "" && x > 0) s = sprintf("the plain wake-up (placement 0) took %.2f× the default placement's round trip", y / x)
+		if (z != "" && x > 0) s = s (s == "" ? "" : "; ") sprintf("the ftrace hook (placement 2) %.2f×", z / x)
+		if (s != "") say("Placement, same boot: " s ".")
+		y = v(k, "null-syscall", "getppid", "ns")
+		if (y != "" && y > 0) say(sprintf("A null system call (getppid) took %s in this boot; a SWITCHTO round trip is %.0f of them.", fmt(y, "ns"), x / y))
+	}
+
+	# Scaling: growth from each impl's smallest to its largest N.
+	for (cj = 1; cj <= N_CASES; cj++) {
+		c = CASES[cj]
+		n_range(c)
+		if (NLO == "" || NLO == NHI) continue
+		s = ""
+		for (ij = 1; ij <= N_IMPLS[k, c]; ij++) {
+			i = IMPLS[k, c, ij]; lo = hi = ""
+			for (mj = 1; mj <= n_metric[c]; mj++) {
+				m = metric_of[c, mj]
+				if (index(m, NBASE "_n") != 1 || !has(k, c, i, m)) continue
+				z = substr(m, length(NBASE) + 3)
+				if (z !~ /^[0-9]+$/) continue
+				if (lo == "" || z + 0 < lo + 0) lo = z
+				if (hi == "" || z + 0 > hi + 0) hi = z
+			}
+			if (lo == "" || lo == hi) continue
+			x = v(k, c, i, NBASE "_n" hi); y = v(k, c, i, NBASE "_n" lo)
+			if (y <= 0) continue
+			s = s (s == "" ? "" : ", ") sprintf("`%s` %.2f× (N=%d over N=%d)", i, x / y, hi, lo)
+		}
+		if (s != "") say(sprintf("%s %s, the largest N over the smallest (1 = flat): %s.", c, NBASE, s))
+	}
+
+	# Memory: the cheapest unit and the others against it.
+	s = rank(k, "memory", "bytes_per_unit")
+	x = v(k, "memory", "pthread", "kernel_bytes_per_unit")
+	if (x != "" && v(k, "memory", "pthread", "bytes_per_unit") != "")
+		say(sprintf("A pthread's kernel-side memory (%s per thread) is not in its RSS (%s); with it a thread costs %s.",
+			    fmt(x, "bytes"), fmt(v(k, "memory", "pthread", "bytes_per_unit"), "bytes"),
+			    fmt(x + v(k, "memory", "pthread", "bytes_per_unit"), "bytes")))
+
+	# CPU time beyond wall time, and wide spreads.
+	nbusy = 0; busy = ""; nwide = 0; wide = ""; nprim = 0
+	for (cj = 1; cj <= N_CASES; cj++) {
+		c = CASES[cj]
+		for (mj = 1; mj <= n_metric[c]; mj++) {
+			m = metric_of[c, mj]
+			if (!is_primary(c, m)) continue
+			for (ij = 1; ij <= N_IMPLS[k, c]; ij++) {
+				i = IMPLS[k, c, ij]
+				if (!has(k, c, i, m)) continue
+				key = k SUBSEP c SUBSEP i SUBSEP m
+				nprim++
+				cm = cpu_metric(k, c, i, m); w = wall_ns(k, c, i, m)
+				if (cm != "" && w != "" && w > 0 && v(k, c, i, cm) / w > 1.3) {
+					if (++nbusy <= 12)
+						busy = busy (busy == "" ? "" : ", ") sprintf("%s %s `%s` %.2f", c, m, i, v(k, c, i, cm) / w)
+					else if (nbusy == 13)
+						busy = busy ", …"
+				}
+				if (RUNS[key] > 1 && P10[key] > 0 && P90[key] / P10[key] > 2) {
+					if (++nwide <= 10)
+						wide = wide (wide == "" ? "" : ", ") sprintf("%s %s `%s` %.1f", c, m, i, P90[key] / P10[key])
+					else if (nwide == 11)
+						wide = wide ", …"
+				}
+			}
+		}
+	}
+	if (nbusy) say(sprintf("CPU time above 1.3× wall time (more than one CPU busy per operation: spinning, or work running in parallel) in %d of %d rows: %s.", nbusy, nprim, busy))
+	else if (nprim) say("No row used more than 1.3× its wall time in CPU time.")
+	if (nwide) say(sprintf("Wide spread (p90/p10 > 2) in %d of %d rows: %s; ratios involving them are rough.", nwide, nprim, wide))
+	else if (nprim) say("Every row's p90/p10 is within 2.")
+	print ""
+}
+
+function reading(   ci, q) {
+	print "### What the numbers say"
+	print ""
+	print "Generated from the rows above; every ratio is within one column."
+	print ""
+	for (ci = 1; ci <= N_COLS; ci++) reading_col(COLS[ci])
+	q = env("run", "quick")
+	if (q == "1") print "This was a QUICK run (fewer, shorter repetitions): spreads are wider than in a full run.\n"
+}
+
+function emulation() {
+	print "### What emulation distorts"
+	print ""
+	print "The VM columns come from QEMU with TCG, software emulation: every guest instruction is translated, and"
+	print "kernel entries, interrupts, timer ticks and the IPIs between vCPUs are emulated by QEMU, each at a cost"
+	print "unrelated to what it costs on hardware.  The vCPUs are host threads sharing this machine's CPUs with"
+	print "whatever else runs on it.  So:"
+	print ""
+	print "- absolute times in a VM column mean nothing; only ratios within one boot do;"
+	print "- even within a boot, a path that stays in user space (`go`, `coro`) and one that enters the kernel on"
+	print "  every hand-off (`switchto`, `futex`, `threads-*`) are distorted by different factors, in a direction and"
+	print "  size this benchmark does not measure; ratios between two kernel-crossing impls (switchto against futex"
+	print "  and sched_yield, the placements against each other) are the most trustworthy;"
+	print "- the host column is a native run (no ratio with a VM column is ever formed); its absolute figures are"
+	print "  this machine's, which may itself be a virtual machine (see the environment)."
+	print ""
+	print "### Published figures, for context"
+	print ""
+	print "From other systems and machines, not measured here and not comparable to the figures above (design brief):"
+	print ""
+	print "| system | figure | source |"
+	print "|---|---|---|"
+	print "| Google switchto (kernel patch) | \"<200 ns context switch\" | LPC 2013 proposal 1653 |"
+	print "| FUTEX_SWAP (kernel patch) | 620 ns/swap vs 4103 ns FUTEX_WAKE+WAIT | LKML, 2020-07-22 |"
+	print "| seccomp sync user-notify | 12 µs → ~3 µs per round trip | LKML, 2023-03-08 |"
+	print "| Linux thread switch (Bendersky 2018) | ~1.2–1.5 µs pinned, ~2.2 µs unpinned | eli.thegreenplace.net |"
+	print "| Boost.Context fcontext | ~9 ns / 19 cycles | Boost docs, performance |"
+	print "| libaco | ~10 ns per switch | libaco README |"
+	print "| libdill | 6 ns switch, 40 ns per channel message | libdill FAQ |"
+	print "| Go ChanSync | ~140–280 ns/op | Go runtime benchmarks |"
+	print ""
+}
+
+function other_rows(   ci, k, cj, c, mj, m, ij, i, n) {
+	n = 0
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		for (cj = 1; cj <= N_CASES; cj++) {
+			c = CASES[cj]
+			for (mj = 1; mj <= n_metric[c]; mj++) {
+				m = metric_of[c, mj]
+				if (is_primary(c, m) || m ~ /^cpu_/) continue
+				for (ij = 1; ij <= N_IMPLS[k, c]; ij++) {
+					i = IMPLS[k, c, ij]
+					if (!has(k, c, i, m)) continue
+					if (!n++) {
+						print "## Other rows (counters)"
+						print ""
+						print "| column | case | impl | metric | value |"
+						print "|---|---|---|---|--:|"
+					}
+					printf "| %s | %s | %s | %s | %s |\n", md(col_label(k)), c, md(i), m, fmt(v(k, c, i, m), unit_of(k, c, i, m))
+				}
+			}
+		}
+	}
+	if (n) print ""
+}
+
+END {
+	order_all()
+	print "# lwswitch benchmark report"
+	print ""
+	s = "Generated by `make bench` from `results.csv`"
+	if (env("run", "date") != "") s = s ", " env("run", "date")
+	if (env("run", "kernels") != "") s = s "; KERNEL=" env("run", "kernels")
+	if (env("run", "quick") == "1") s = s ", QUICK=1"
+	if (env("run", "elapsed_s") != "") s = s "; the run took " fmt_secs(env("run", "elapsed_s")) " until this report"
+	print s "."
+	print ""
+	print "## Environment"
+	print ""
+	env_table()
+	print "## Results"
+	print ""
+	main_table()
+	print "## Targets"
+	print ""
+	targets_table()
+	print "## Plots"
+	print ""
+	if (nognuplot) print "No plots: gnuplot is not installed (`scripts/install-deps bench`).\n"
+	else if (!NPLOT) print "No plot: none of the plotted rows (ring/fanout scaling, memory, pingpong, chan-pingpong) is present.\n"
+	for (j = 1; j <= NPLOT; j++) printf "### %s\n\n![%s](%s)\n\n", PLOT_TITLE[j], PLOT_TITLE[j], PLOT_FILE[j]
+	if (plot_failed != "") print "Plots that failed (see `plots/*.log`): " plot_failed ".\n"
+	print "## How to read this"
+	print ""
+	reading()
+	emulation()
+	other_rows()
+}

@@ -1,0 +1,293 @@
+# SPDX-License-Identifier: GPL-2.0
+# results.awk — what the benchmark's readers share (bench/table.awk,
+# bench/report.awk, bench/plots.awk): loading results.csv and env.txt,
+# the order of cases, impls and metrics, number formats, same-column
+# ratios and the issues' targets.  Load it first:
+#   awk -f results.awk -f table.awk [env.txt] results.csv
+# Plain POSIX awk (Debian's default awk is mawk).
+#
+# results.csv: kernel,case,impl,metric,value,unit,p10,p90,runs — only
+# 9-field rows count; any case, impl or metric is taken.  The kernel
+# column is a "column" here: "host" or a guest's uname -r.  Ratios are
+# only ever formed within one column (one run on the host, one VM boot).
+# env.txt (bench/run-bench): COLUMN<TAB>KEY<TAB>VALUE.
+
+BEGIN {
+	FS = ","
+	# Display order: these first, then the rest as they appear.
+	ncase_pref = split("pingpong chan-pingpong chan-throughput create memory ring fanout", case_pref, " ")
+	MU = "µs"; DASH = "–"	# table.awk: ASCII, for printf's byte widths
+	nimpl_pref = split("threads-switchto threads-futex pthread-condvar coro go boost-context ucontext", impl_pref, " ")
+}
+
+FILENAME ~ /env\.txt$/ {
+	if (split($0, e, "\t") >= 2) {
+		ek = e[1] SUBSEP e[2]
+		if (!(ek in ENV)) ENV[ek] = e[3]
+		if (e[1] != "run" && !(e[1] in env_seen)) { env_seen[e[1]] = 1; env_col[++n_env_col] = e[1] }
+	}
+	next
+}
+
+NF == 9 && $1 != "kernel" {
+	k = $1; c = $2; i = $3; m = $4
+	key = k SUBSEP c SUBSEP i SUBSEP m
+	if (key in VAL) next			# first row wins
+	VAL[key] = $5; UNIT[key] = $6; P10[key] = $7; P90[key] = $8; RUNS[key] = $9
+	if (!(k in col_seen)) { col_seen[k] = 1; col_app[++n_col_app] = k }
+	if (!(c in case_seen)) { case_seen[c] = 1; case_app[++n_case_app] = c }
+	if (!((c, m) in metric_seen)) { metric_seen[c, m] = 1; metric_of[c, ++n_metric[c]] = m; metric_unit[c, m] = $6 }
+	if (!((k, c, i) in impl_seen)) { impl_seen[k, c, i] = 1; impl_app[k, c, ++n_impl_app[k, c]] = i }
+	NROWS++
+}
+
+# ---- lookups ---------------------------------------------------------------
+
+function has(k, c, i, m) { return (k SUBSEP c SUBSEP i SUBSEP m) in VAL }
+function v(k, c, i, m,   key) {
+	key = k SUBSEP c SUBSEP i SUBSEP m
+	return (key in VAL) ? VAL[key] : ""
+}
+function unit_of(k, c, i, m) { return UNIT[k SUBSEP c SUBSEP i SUBSEP m] }
+function env(col, key) { return ENV[col SUBSEP key] }
+
+# The columns in order (host first), into COLS[1..N_COLS]; the other
+# lists likewise.  Call order_all() in END before using them.
+function order_all(   j, x, x2, n, ci, k, c, want) {
+	N_COLS = 0
+	if ("host" in col_seen) COLS[++N_COLS] = "host"
+	for (j = 1; j <= n_col_app; j++)
+		if (col_app[j] != "host") COLS[++N_COLS] = col_app[j]
+	N_CASES = 0
+	for (j = 1; j <= ncase_pref; j++)
+		if (case_pref[j] in case_seen) { CASES[++N_CASES] = case_pref[j]; x[case_pref[j]] = 1 }
+	for (j = 1; j <= n_case_app; j++)
+		if (!(case_app[j] in x) && case_app[j] != "env") CASES[++N_CASES] = case_app[j]
+	# impls per column and case: preferred first, then by appearance.
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		for (j = 1; j <= n_case_app; j++) {
+			c = case_app[j]
+			n = 0
+			split("", want)
+			for (x2 = 1; x2 <= nimpl_pref; x2++)
+				if ((k, c, impl_pref[x2]) in impl_seen) { IMPLS[k, c, ++n] = impl_pref[x2]; want[impl_pref[x2]] = 1 }
+			for (x2 = 1; x2 <= n_impl_app[k, c]; x2++)
+				if (!(impl_app[k, c, x2] in want)) IMPLS[k, c, ++n] = impl_app[k, c, x2]
+			N_IMPLS[k, c] = n
+		}
+	}
+}
+
+# A column's short name: "host", the series ("6.12") of a VM boot, or
+# the release itself.
+function col_label(k,   s) {
+	if (k == "host") return "host"
+	s = env(k, "series")
+	return s != "" ? s : k
+}
+function is_vm(k) { return k != "host" }
+
+# ---- metrics ---------------------------------------------------------------
+
+# The figures the comparison is about: times, rates and bytes; not the
+# CPU-time companions (shown beside their metric) nor counters.
+function is_primary(c, m,   u) {
+	if (c == "env" || m ~ /^cpu_/) return 0
+	u = metric_unit[c, m]
+	return u == "ns" || u == "bytes" || u ~ /\/s$/
+}
+function is_rate(u) { return u ~ /\/s$/ }
+
+# The CPU-time metric of (k, c, i, m), or "".
+function cpu_metric(k, c, i, m,   x) {
+	x = "cpu_" m
+	if (has(k, c, i, x)) return x
+	if (m ~ /^msgs_per_s/) {
+		x = "cpu_ns_per_msg" substr(m, 11)
+		if (has(k, c, i, x)) return x
+	}
+	return ""
+}
+
+# Wall time per operation in ns (rates inverted), or "".
+function wall_ns(k, c, i, m,   x, u) {
+	x = v(k, c, i, m); u = unit_of(k, c, i, m)
+	if (x == "") return ""
+	if (is_rate(u)) return (x + 0 > 0) ? 1e9 / x : ""
+	return u == "ns" ? x + 0 : ""
+}
+
+# Cost of (k,c,i,m) relative to impl ref in the same column, case and
+# metric: time or bytes divided, rates inverted; "" when missing.
+function cost_ratio(k, c, i, ref, m,   a, b) {
+	a = v(k, c, i, m); b = v(k, c, ref, m)
+	if (a == "" || b == "" || a + 0 <= 0 || b + 0 <= 0) return ""
+	return is_rate(unit_of(k, c, i, m)) ? b / a : a / b
+}
+
+# ---- formats -----------------------------------------------------------------
+
+function sig3(x,   s) {
+	s = sprintf("%.3g", x)
+	if (s ~ /e/) s = sprintf("%.0f", x)
+	return s
+}
+# The display scale for x in unit u: sets SC_DIV and SC_SUF.
+function scale(x, u,   a) {
+	a = x < 0 ? -x : x; SC_DIV = 1; SC_SUF = (u == "" ? "" : " " u)
+	if (u == "ns") {
+		if (a >= 1e9) { SC_DIV = 1e9; SC_SUF = " s" }
+		else if (a >= 1e6) { SC_DIV = 1e6; SC_SUF = " ms" }
+		else if (a >= 1e3) { SC_DIV = 1e3; SC_SUF = " " MU }
+	} else if (u ~ /^bytes/) {
+		SC_SUF = " B"
+		if (a >= 1048576) { SC_DIV = 1048576; SC_SUF = " MiB" }
+		else if (a >= 1024) { SC_DIV = 1024; SC_SUF = " KiB" }
+	} else if (is_rate(u)) {
+		if (a >= 1e6) { SC_DIV = 1e6; SC_SUF = " M" (u ~ /^msgs/ ? " " : "") u }
+		else if (a >= 1e3) { SC_DIV = 1e3; SC_SUF = " k" (u ~ /^msgs/ ? " " : "") u }
+	}
+}
+function fmt(x, u,   at) {
+	if (x == "") return DASH
+	x += 0
+	if (u == "%") return sprintf("%.2f %%", x)
+	if (u == "count") return sprintf("%.0f", x)
+	# "bytes@n=1024": measured with fewer units than the full run.
+	if (u ~ /^bytes@n=/) { at = " (N=" substr(u, 9) ")"; u = "bytes" }
+	scale(x, u)
+	return sig3(x / SC_DIV) SC_SUF at
+}
+# p10..p90 in the median's scale, without the unit: "32.6 .. 83.9".
+function fmt_range(lo, hi, med, u) {
+	scale(med + 0, u)
+	return sig3(lo / SC_DIV) " .. " sig3(hi / SC_DIV)
+}
+# A number, unitless (spread bounds share the median's unit).
+function fmt_ratio(r) {
+	if (r == "") return DASH
+	if (r < 10) return sprintf("%.2f", r)
+	if (r < 100) return sprintf("%.1f", r)
+	return sprintf("%.0f", r)
+}
+function fmt_secs(s) { return sprintf("%dm%02ds", int(s / 60), s % 60) }
+
+# ---- targets -------------------------------------------------------------------
+#
+# targets_eval() fills T_*[1..N_T]: T_issue, T_col ("" for the whole run),
+# T_name, T_value (text), T_want (text), T_status ("met", "MISSED",
+# "n/a"), T_note.  Every target is checked in every column that has its
+# rows; one whose rows no column has is listed once as n/a.
+
+function t_add(issue, col, name, value, want, status, note) {
+	N_T++
+	T_issue[N_T] = issue; T_col[N_T] = col; T_name[N_T] = name
+	T_value[N_T] = value; T_want[N_T] = want; T_status[N_T] = status; T_note[N_T] = note
+}
+# A ratio target x/y OP lim, in column k; returns 1 when evaluated.
+function t_ratio(issue, k, name, x, y, op, lim, note,   r, ok) {
+	if (x == "" || y == "" || y + 0 <= 0) return 0
+	r = x / y
+	ok = (op == "<=") ? (r <= lim) : (r >= lim)
+	t_add(issue, k, name, sprintf("%.2f", r), op " " lim, ok ? "met" : "MISSED", note)
+	return 1
+}
+function t_missing(issue, name, want, why) { t_add(issue, "-", name, DASH, want, "n/a", why) }
+
+function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, nvc, bad, run_k, run_q, el) {
+	N_T = 0
+	# issue 2: the module (pingpong rows, each VM boot).
+	any = 0
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		x = v(k, "pingpong", "switchto", "ns_per_roundtrip")
+		if (x == "") continue
+		any = 1; s = ""
+		if (!t_ratio(2, k, "switchto / futex pingpong", x, v(k, "pingpong", "futex", "ns_per_roundtrip"), "<=", 0.2, "FUTEX_WAKE+WAIT, unpinned"))
+			t_add(2, k, "switchto / futex pingpong", DASH, "<= 0.2", "n/a", "no futex row")
+		if (!t_ratio(2, k, "switchto / futex-pinned pingpong", x, v(k, "pingpong", "futex-pinned", "ns_per_roundtrip"), "<=", 0.8, "both threads pinned to one CPU"))
+			t_add(2, k, "switchto / futex-pinned pingpong", DASH, "<= 0.8", "n/a", "no futex-pinned row")
+		if (!t_ratio(2, k, "switchto / yield-pinned pingpong", x, v(k, "pingpong", "yield-pinned", "ns_per_roundtrip"), "<=", 1.5, "the pinned sched_yield floor"))
+			t_add(2, k, "switchto / yield-pinned pingpong", DASH, "<= 1.5", "n/a", "no yield-pinned row")
+		y = v(k, "pingpong", "switchto", "same_cpu_pct")
+		if (y != "")
+			t_add(2, k, "switchto: target ran on the caller's CPU", sprintf("%.2f %%", y), ">= 99 %", y + 0 >= 99 ? "met" : "MISSED", "")
+		# vcsw per hop, every switchto row (the others block only
+		# when the peer has not run yet; listed in the note).
+		n = N_IMPLS[k, "pingpong"]; bad = ""; note = ""; nvc = 0
+		for (j = 1; j <= n; j++) {
+			i = IMPLS[k, "pingpong", j]
+			z = v(k, "pingpong", i, "vcsw_per_hop")
+			if (z == "") continue
+			if (i ~ /^switchto/) {
+				nvc++
+				s = s (s == "" ? "" : ", ") i " " sprintf("%.3f", z)
+				if (z + 0 < 0.9 || z + 0 > 1.1) bad = bad " " i
+			} else
+				note = note (note == "" ? "others: " : ", ") i " " sprintf("%.2f", z)
+		}
+		if (nvc) t_add(2, k, "voluntary context switches per hop (switchto rows)", s, "0.9 .. 1.1",
+			       bad == "" ? "met" : "MISSED", note)
+	}
+	if (!any) t_missing(2, "switchto pingpong ratios", "see issue 2", "no pingpong switchto rows")
+
+	# issue 3: channels on native threads.
+	any = 0
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		x = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip")
+		if (x == "") continue
+		any = 1
+		y = v(k, "chan-pingpong", "raw-switchto", "ns_per_roundtrip"); note = "raw SWITCHTO ping-pong, same program"
+		if (y == "") { y = v(k, "pingpong", "switchto", "ns_per_roundtrip"); note = "pingpong switchto row" }
+		t_ratio(3, k, "threads-switchto chan-pingpong / raw switchto", x, y, "<=", 1.5, note)
+		t_ratio(3, k, "pthread-condvar / threads-switchto chan-pingpong", v(k, "chan-pingpong", "pthread-condvar", "ns_per_roundtrip"), x, ">=", 4, "")
+	}
+	if (!any) t_missing(3, "threads-switchto chan-pingpong ratios", "see issue 3", "no threads-switchto chan-pingpong rows")
+
+	# issue 4: the coroutine core (wherever its rows are).
+	a1 = a2 = a3 = 0
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		x = v(k, "pingpong", "coro", "ns_per_roundtrip")
+		a1 += t_ratio(4, k, "coro pingpong / boost-context pingpong", x, v(k, "pingpong", "boost-context", "ns_per_roundtrip"), "<=", 1.1, "")
+		a2 += t_ratio(4, k, "coro chan-pingpong / coro pingpong", v(k, "chan-pingpong", "coro", "ns_per_roundtrip"), x, "<=", 8, "")
+		y = v(k, "memory", "coro", "bytes_per_unit"); n = v(k, "memory", "coro", "units")
+		if (y != "") {
+			a3++
+			t_add(4, k, "RSS per idle coroutine", fmt(y, "bytes") (n != "" ? " at N=" sprintf("%d", n) : ""),
+			      "<= 8 KiB at N=100000", n + 0 < 100000 ? "n/a" : y + 0 <= 8192 ? "met" : "MISSED",
+			      n + 0 < 100000 ? "fewer units than the target's N (QUICK)" : "")
+		}
+	}
+	if (!a1) t_missing(4, "coro pingpong / boost-context pingpong", "<= 1.1", "no column has both rows")
+	if (!a2) t_missing(4, "coro chan-pingpong / coro pingpong", "<= 8", "no column has both rows")
+	if (!a3) t_missing(4, "RSS per idle coroutine", "<= 8 KiB at N=100000", "no memory coro row")
+
+	# issue 5: against Go (same VM boot), ring scaling, the run time.
+	a1 = a2 = a3 = 0
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		g = v(k, "chan-pingpong", "go", "ns_per_roundtrip")
+		note = v(k, "env", "go", "gomaxprocs")
+		note = note != "" ? "GOMAXPROCS " note (env(k, "cpus") != "" ? ", " env(k, "cpus") " vCPUs" : "") : ""
+		a1 += t_ratio(5, k, "threads-switchto / go chan-pingpong", v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip"), g, "<=", 4, note)
+		a2 += t_ratio(5, k, "coro / go chan-pingpong", v(k, "chan-pingpong", "coro", "ns_per_roundtrip"), g, "<=", 0.5, note)
+		a3 += t_ratio(5, k, "threads-switchto ring: ns/hop N=10000 / N=2", v(k, "ring", "threads-switchto", "ns_per_hop_n10000"),
+			      v(k, "ring", "threads-switchto", "ns_per_hop_n2"), "<=", 2, "")
+	}
+	if (!a1) t_missing(5, "threads-switchto / go chan-pingpong", "<= 4", "no column has both rows")
+	if (!a2) t_missing(5, "coro / go chan-pingpong", "<= 0.5", "no column has both rows")
+	if (!a3) t_missing(5, "threads-switchto ring: ns/hop N=10000 / N=2", "<= 2",
+			   "no column has threads-switchto ring rows at both N=2 and N=10000")
+	run_k = env("run", "kernels"); run_q = env("run", "quick"); el = env("run", "elapsed_s")
+	if (el != "") {
+		if (run_k ~ /6\.1( |$)/ && run_k ~ /6\.12/ && run_q == "0")
+			t_add(5, "", "full make bench (both kernels) wall time", fmt_secs(el), "< 20 min",
+			      el + 0 < 1200 ? "met" : "MISSED", "until the report; excludes package installation")
+		else
+			t_add(5, "", "full make bench (both kernels) wall time", fmt_secs(el), "< 20 min", "n/a",
+			      "this run: KERNEL " run_k (run_q == "1" ? ", QUICK" : "") "; not a full run")
+	}
+}
