@@ -3,11 +3,13 @@
 #
 #   make bench [KERNEL=6.12|6.1|both] [QUICK=1]
 #
-# Runs the host part first (bench/host.mk: coroutines and their peers,
-# kernel column "host"), then builds the module and the static benchmark
-# programs, boots the test VM on each kernel (tests/vm/run-vm), runs
-# bench/vm/guest-bench.sh there, writes $(BUILD)/bench/results.csv and
-# prints the table.  Host rows and VM rows are never put in one ratio.
+# Builds the static programs of the VM payload here (lws-pingpong,
+# lws-chan, lws-scale, the Go peer lws-go); bench/run-bench does the rest:
+# the host part (bench/host.mk: coroutines and their peers, kernel column
+# "host"), then per kernel the module and a VM boot (tests/vm/run-vm) that
+# runs bench/vm/guest-bench.sh, then $(BUILD)/bench/results.csv, the
+# table, report.md and its plots.  Host rows and VM rows are never put in
+# one ratio.
 
 include $(TOP)/bench/host.mk
 
@@ -29,13 +31,19 @@ $(BENCH_PAYLOAD)/lws-chan: $(TOP)/bench/vm/chan.c $(BENCH_COMMON) $(BUILD)/lib/l
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -I$(TOP)/include -o $@ $< $(BUILD)/lib/liblwswitch.a
 
+$(BENCH_PAYLOAD)/lws-scale: $(TOP)/bench/vm/scale.c $(BENCH_COMMON) $(BUILD)/lib/liblwswitch.a \
+			    $(TOP)/include/lwswitch.h $(TOP)/include/lwswitch_coro.h
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -I$(TOP)/include -o $@ $< $(BUILD)/lib/liblwswitch.a
+
 # Go's goroutines, built static (CGO_ENABLED=0) to run in the VM.
 $(BENCH_PAYLOAD)/lws-go: $(wildcard $(TOP)/bench/peers/go/*.go) $(TOP)/bench/peers/go/go.mod \
 			 $(TOP)/bench/peers/go/build.sh
 	@mkdir -p $(@D)
 	$(TOP)/bench/peers/go/build.sh $@ $(BUILD)/go-cache
 
-bench-payload: $(BENCH_PAYLOAD)/lws-pingpong $(BENCH_PAYLOAD)/lws-chan $(BENCH_PAYLOAD)/lws-go
+bench-payload: $(BENCH_PAYLOAD)/lws-pingpong $(BENCH_PAYLOAD)/lws-chan $(BENCH_PAYLOAD)/lws-scale \
+	       $(BENCH_PAYLOAD)/lws-go
 	@cp $(TOP)/bench/vm/guest-bench.sh $(BENCH_PAYLOAD)/
 
 bench:

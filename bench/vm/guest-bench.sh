@@ -8,19 +8,43 @@
 # by numbers from the same boot: placement 0 is the plain wake-up (and no
 # hook anywhere), placement 2 the ftrace hook, whose cost to every other
 # wake-up on the system shows in its futex row.
+#
+# Before each step one line "bench-progress: <i>/<n> <label>" goes to
+# stderr (it reaches the results serial port live; the driver tails it).
 set -u
 q=${QUICK:+--quick}
 stats=/sys/kernel/debug/lwswitch/stats
 default=$(sed -n 's/^placement //p' $stats)
 echo "guest: $(uname -r) with $(nproc) CPUs and placement $default" >&2
 
+[ -f /payload/guest-env.sh ] && sh /payload/guest-env.sh
+
+# Steps: 6 fixed ones, then one per other placement.
+step=0 nsteps=6
+for p in 0 2; do [ "$p" = "$default" ] || nsteps=$((nsteps + 1)); done
+progress() {
+	step=$((step + 1))
+	echo "bench-progress: $step/$nsteps $*" >&2
+}
+
+progress "lws-pingpong"
 lws-pingpong --header $q
 # Channels on native threads: the switchto backend with the condvar
 # baseline, then the same program on futexes.
+progress "lws-chan switchto+condvar"
 lws-chan --baseline $q
+progress "lws-chan futex"
 LWS_BACKEND=futex lws-chan $q
+# Scaling (memory, ring, fanout, create, chan-throughput pairs4) of the
+# native threads, the condvar channel and the coroutine core, and the
+# coroutines' chan-pingpong: once with the module, then threads on futexes.
+progress "lws-scale switchto+condvar+coro"
+lws-scale --impls threads,condvar,coro $q
+progress "lws-scale futex"
+LWS_BACKEND=futex lws-scale --impls threads $q
 # Go's goroutines and channels in the same boot (GOMAXPROCS = vCPUs).
-lws-go ${QUICK:+-quick} -only env,chan-pingpong,chan-throughput,create
+progress "lws-go"
+lws-go ${QUICK:+-quick} -only env,chan-pingpong,chan-throughput,create,memory,ring,fanout
 
 reload() {
 	rmmod lwswitch && insmod /payload/lwswitch.ko placement="$1" &&
@@ -28,6 +52,7 @@ reload() {
 }
 for p in 0 2; do
 	[ "$p" = "$default" ] && continue
+	progress "lws-pingpong placement $p"
 	if reload "$p"; then
 		lws-pingpong $q --only switchto,futex --suffix "-placement$p"
 	else
