@@ -76,6 +76,9 @@ if [ -r "$stats" ]; then
 	esac
 	put placement "$p${what:+ ($what)}"
 fi
+# Which module build was measured: a stale lwswitch.ko in a payload is
+# otherwise invisible in the results.
+v=$(first /sys/module/lwswitch/srcversion) && put module_srcversion "$v"
 
 if [ "$role" = host ]; then
 	v=$(gcc --version 2> /dev/null | head -n 1) && [ -n "$v" ] && put cc "$v"
