@@ -855,7 +855,7 @@ TEST(register_under_failslab)
 	close(mif);
 	lws_write_file(FAILSLAB "/probability", "0");
 	lws_write_file(FAILSLAB "/times", "1");
-	ksft_print_msg("failslab: REGISTER gave ENOMEM %d times (note: not in its kernel-doc), succeeded %d times\n",
+	ksft_print_msg("failslab: REGISTER gave ENOMEM %d times, succeeded %d times\n",
 		       enomem, ok);
 	/* The member's allocation is REGISTER's first: it must have failed. */
 	EXPECT_EQ(10, first_enomem);

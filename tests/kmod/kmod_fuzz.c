@@ -801,7 +801,11 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 				       pa[d][i].first_bad);
 			EXPECT_EQ(0, pa[d][i].bad);
 		}
-	EXPECT_LT(1000, total);
+	/*
+	 * That the fuzzers ran at all, not how fast: a lockdep+KASAN kernel
+	 * under TCG manages ~40 calls a second (560 in 15 s).
+	 */
+	EXPECT_LT(100, total);
 
 	/* Everything closed and exited: the module is back where it was. */
 	close(doms[0].fd);
