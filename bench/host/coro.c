@@ -474,7 +474,7 @@ static void run_memory(void)
 	signal(SIGINT, maps_signal);
 	signal(SIGTERM, maps_signal);
 	signal(SIGHUP, maps_signal);
-	nmaps = host_nmaps();
+	nmaps = bench_nmaps();
 	if (cur >= 0 && cur < nmaps + 2 * want + 4096) {
 		/* LWS_BENCH_NO_SYSCTL=1: behave as if it could not be raised. */
 		if (!getenv("LWS_BENCH_NO_SYSCTL") && write_long(MAPS_PATH, MAPS_WANT) == 0) {
@@ -498,8 +498,8 @@ static void run_memory(void)
 	if ((rc = lws_chan_make(&park_ch, sizeof(uint64_t), 0)))
 		die("lws_chan_make", rc);
 	sleep_ms(50);
-	rss0 = host_rss();
-	k0 = host_kmem();
+	rss0 = bench_rss();
+	k0 = bench_kmem();
 	for (long i = 0; i < n; i++) {
 		rc = lws_co_spawn(NULL, idle_co, NULL);
 		if (rc)
@@ -508,11 +508,11 @@ static void run_memory(void)
 	while (atomic_load(&nstarted) < n)
 		sleep_ms(5);
 	/* Each one increments before it parks: let the last ones park. */
-	rss1 = host_rss_settled();
-	k1 = host_kmem();
+	rss1 = bench_rss_settled();
+	k1 = bench_kmem();
 	fprintf(stderr, "host: memory coro: %ld coroutines parked on a channel, %u workers: "
 		"RSS %ld -> %ld KiB, %ld mappings\n", n, lws_co_workers(), rss0 >> 10,
-		rss1 >> 10, host_nmaps());
+		rss1 >> 10, bench_nmaps());
 	bench_row1("memory", "coro", "bytes_per_unit", (double)(rss1 - rss0) / (double)n, unit);
 	if (k0 >= 0 && k1 >= 0)
 		bench_row1("memory", "coro", "kernel_bytes_per_unit",

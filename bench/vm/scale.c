@@ -97,6 +97,7 @@
 #include <lwswitch_coro.h>
 
 #include "../common/benchutil.h"
+#include "../common/procmem.h"
 #include "../common/condchan.h"
 
 #define THREAD_STACK	(64 * 1024)
@@ -397,77 +398,11 @@ static int write_long(const char *path, long v)
 	return ok ? 0 : -EIO;
 }
 
-static long rss_bytes(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	long size, res = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld %ld", &size, &res) != 2)
-		res = -1;
-	fclose(f);
-	return res < 0 ? -1 : res * sysconf(_SC_PAGESIZE);
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
-}
-
-/* RSS once it stops changing (sampled every 50 ms, at most ~2 s). */
-static long rss_settled(void)
-{
-	long prev = rss_bytes(), r;
-
-	for (int i = 0; i < 40; i++) {
-		sleep_ms(50);
-		if ((r = rss_bytes()) == prev)
-			break;
-		prev = r;
-	}
-	return prev;
-}
-
-static long meminfo(const char *field)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[256];
-	size_t len = strlen(field);
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, len) && line[len] == ':') {
-			kb = atol(line + len + 1);
-			break;
-		}
-	fclose(f);
-	return kb < 0 ? -1 : kb * 1024;
-}
-
-static long kmem(void)
-{
-	long ks = meminfo("KernelStack"), pt = meminfo("PageTables");
-
-	return ks < 0 || pt < 0 ? -1 : ks + pt;
-}
-
-static long nmaps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	long n = 0;
-	int c;
-
-	if (!f)
-		return -1;
-	while ((c = getc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
 }
 
 /*
@@ -538,7 +473,7 @@ static long sysctl_at_least(int i, long want)
 /* Room for @want more units of @per_unit mappings; returns how many fit. */
 static long maps_make_room(long want, long per_unit)
 {
-	long have = nmaps(), cur = sysctl_at_least(0, have + per_unit * want + 4096);
+	long have = bench_nmaps(), cur = sysctl_at_least(0, have + per_unit * want + 4096);
 
 	if (cur < 0 || (cur - have - 4096) / per_unit >= want)
 		return want;
@@ -569,7 +504,7 @@ static void memory_rows(const struct impl *im, long n, long want, long rss0, lon
 		snprintf(unit, sizeof(unit), "bytes@n=%ld", n);
 	note("memory %s: %ld units blocked in a receive: RSS %ld -> %ld KiB, "
 	     "kernel stacks + page tables %ld -> %ld KiB, %ld mappings",
-	     im->name, n, rss0 >> 10, rss1 >> 10, k0 >> 10, k1 >> 10, nmaps());
+	     im->name, n, rss0 >> 10, rss1 >> 10, k0 >> 10, k1 >> 10, bench_nmaps());
 	bench_row1("memory", im->name, "bytes_per_unit", (double)(rss1 - rss0) / (double)n, unit);
 	if (k0 >= 0 && k1 >= 0)
 		bench_row1("memory", im->name, "kernel_bytes_per_unit",
@@ -596,15 +531,15 @@ static void bench_memory_coro(const struct impl *im)
 	attr.flags = LWS_CO_DETACHED;
 	xmake(&mem_ch, im->kind, 0);
 	sleep_ms(50);
-	rss0 = rss_bytes();
-	k0 = kmem();
+	rss0 = bench_rss();
+	k0 = bench_kmem();
 	for (long i = 0; i < n; i++)
 		if ((rc = lws_co_spawn_attr(NULL, &attr, mem_unit, NULL)))
 			die("lws_co_spawn", rc);
 	while (atomic_load(&mem_started) < n)
 		sleep_ms(5);
-	rss1 = rss_settled();
-	k1 = kmem();
+	rss1 = bench_rss_settled();
+	k1 = bench_kmem();
 	memory_rows(im, n, 100000, rss0, rss1, k0, k1);
 }
 
@@ -838,12 +773,12 @@ static void bench_ring_impl(const struct impl *im, int ring, int memory)
 			xmake(&gate, im->kind, 0);
 			rings[i]->gate = &gate;
 			sleep_ms(50);
-			rss0 = rss_bytes();
-			k0 = kmem();
+			rss0 = bench_rss();
+			k0 = bench_kmem();
 		}
 		ring_start(rings[i]);
 		if (rings[i]->gate) {
-			long rss1 = rss_settled(), k1 = kmem();
+			long rss1 = bench_rss_settled(), k1 = bench_kmem();
 
 			memory_rows(im, n, 10000, rss0, rss1, k0, k1);
 			xclose(&gate, n);

@@ -114,8 +114,8 @@ static void run_memory(void)
 		pthread_attr_destroy(&a);
 	}
 	sleep_ms(50);
-	rss0 = host_rss();
-	k0 = host_kmem();
+	rss0 = bench_rss();
+	k0 = bench_kmem();
 	for (long i = 0; i < n; i++) {
 		int rc = pthread_create(&t[i], NULL, idle_thread, NULL);
 
@@ -124,8 +124,8 @@ static void run_memory(void)
 	}
 	while (atomic_load(&nblocked) < n)
 		sleep_ms(5);
-	rss1 = host_rss_settled();
-	k1 = host_kmem();
+	rss1 = bench_rss_settled();
+	k1 = bench_kmem();
 	fprintf(stderr, "host: memory pthread: %ld threads blocked in FUTEX_WAIT, default stack "
 		"%zu KiB: RSS %ld -> %ld KiB, kernel stacks + page tables +%ld KiB\n",
 		n, stack >> 10, rss0 >> 10, rss1 >> 10, (k1 - k0) >> 10);
