@@ -19,6 +19,15 @@
 
 #include "kselftest_harness.h"
 
+/*
+ * The harness's own per-test limit (30 s by default) is a safety net: the
+ * VM runner bounds every program anyway.  These tests are sized for
+ * Debian's kernels and take longer on the lockdep+KASAN kernel of make
+ * check-debug, so the net is wider here.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 180
+
 /* Let ASan/TSan return NULL for an impossible allocation (the -ENOMEM
  * tests) instead of aborting. */
 const char *__asan_default_options(void);
