@@ -107,21 +107,6 @@ static volatile int dead_handle;	/* a member of doms[0] that exited */
 static volatile pid_t dead_tid;
 static volatile int fuzz_handle[NFUZZ];	/* fuzzers' handles in doms[0] */
 
-static uint64_t rng_next(uint64_t *s)
-{
-	/* splitmix64 */
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rnd(uint64_t *s, uint32_t n)
-{
-	return n ? (uint32_t)(rng_next(s) % n) : 0;
-}
-
 static void on_sig(int sig)
 {
 	(void)sig;
@@ -160,12 +145,12 @@ static void *peer_main(void *p)
 		return NULL;
 	}
 	while (!stop) {
-		uint32_t r = rnd(&a->rng, 100);
-		int t = fuzz_handle[rnd(&a->rng, NFUZZ)];
+		uint32_t r = lws_rnd(&a->rng, 100);
+		int t = fuzz_handle[lws_rnd(&a->rng, NFUZZ)];
 		int ret;
 
 		if (r < 60 || a->dom || t <= 0) {
-			ret = lws_wait_timeout(d->fd, 1000000 + rnd(&a->rng, 4000000));
+			ret = lws_wait_timeout(d->fd, 1000000 + lws_rnd(&a->rng, 4000000));
 			peer_note(a, C_WAIT, ret);
 		} else if (r < 85) {
 			ret = lws_wake(d->fd, t);
@@ -247,25 +232,25 @@ static const char *const arg_names[NARGS] = {
 static void *arg_place(struct mem *m, uint64_t *s, int kind, size_t len,
 		       int *readable, int *writable)
 {
-	size_t k = len > 1 ? 1 + rnd(s, (uint32_t)len - 1) : 1;
+	size_t k = len > 1 ? 1 + lws_rnd(s, (uint32_t)len - 1) : 1;
 
 	*readable = *writable = 0;
 	switch (kind) {
 	case A_RW:
 		*readable = *writable = 1;
-		return m->p + 8 * rnd(s, (PAGE - 64) / 8);
+		return m->p + 8 * lws_rnd(s, (PAGE - 64) / 8);
 	case A_RW_MISALIGNED:
 		*readable = *writable = 1;
-		return m->p + PAGE + 1 + rnd(s, PAGE - 80);
+		return m->p + PAGE + 1 + lws_rnd(s, PAGE - 80);
 	case A_NULL:
 		return NULL;
 	case A_NONE:
-		return m->p + 3 * PAGE + rnd(s, PAGE - 64);
+		return m->p + 3 * PAGE + lws_rnd(s, PAGE - 64);
 	case A_GONE:
 		return m->gone;
 	case A_RO:
 		*readable = 1;
-		return m->p + 2 * PAGE + rnd(s, PAGE - 64);
+		return m->p + 2 * PAGE + lws_rnd(s, PAGE - 64);
 	case A_RW_RO:
 		*readable = 1;
 		return m->p + 2 * PAGE - k;
@@ -274,11 +259,11 @@ static void *arg_place(struct mem *m, uint64_t *s, int kind, size_t len,
 	case A_RW_NONE:
 		return m->p + 5 * PAGE - k;
 	case A_KERNEL:
-		return (void *)(0xffff888000000000ull + 8 * rnd(s, 1 << 20));
+		return (void *)(0xffff888000000000ull + 8 * lws_rnd(s, 1 << 20));
 	case A_NONCANON:
-		return (void *)(0x8000000000000000ull | rng_next(s));
+		return (void *)(0x8000000000000000ull | lws_rng_next(s));
 	default:
-		return (void *)(uintptr_t)(rnd(s, PAGE));
+		return (void *)(uintptr_t)(lws_rnd(s, PAGE));
 	}
 }
 
@@ -286,7 +271,7 @@ static void *arg_place(struct mem *m, uint64_t *s, int kind, size_t len,
 
 static uint64_t junk64(uint64_t *s)
 {
-	switch (rnd(s, 10)) {
+	switch (lws_rnd(s, 10)) {
 	case 0: return 0;
 	case 1: return 1;
 	case 2: return ~0ull;
@@ -294,8 +279,8 @@ static uint64_t junk64(uint64_t *s)
 	case 4: return 0x7fffffffffffffffull;
 	case 5: return 0x80000000ull;
 	case 6: return 0xffffffffull;
-	case 7: return 1ull << rnd(s, 64);
-	default: return rng_next(s);
+	case 7: return 1ull << lws_rnd(s, 64);
+	default: return lws_rng_next(s);
 	}
 }
 
@@ -303,7 +288,7 @@ static uint64_t timeout_val(uint64_t *s, uint32_t flags)
 {
 	uint64_t now = lws_now_ns();
 
-	switch (rnd(s, 12)) {
+	switch (lws_rnd(s, 12)) {
 	case 0: return 0;
 	case 1: return junk64(s);			/* huge, "negative" */
 	case 2: return (uint64_t)INT64_MIN;
@@ -313,8 +298,8 @@ static uint64_t timeout_val(uint64_t *s, uint32_t flags)
 	case 6: return now + 2000000;			/* absolute: soon */
 	default:
 		if (flags & LWSWITCH_HOP_ABSTIME)
-			return now + rnd(s, 3000000);
-		return rnd(s, 3000000);			/* relative: short */
+			return now + lws_rnd(s, 3000000);
+		return lws_rnd(s, 3000000);			/* relative: short */
 	}
 }
 
@@ -336,18 +321,18 @@ static uint32_t pick_target(struct fz *f, int di)
 {
 	uint64_t *s = &f->rng;
 
-	switch (rnd(s, 12)) {
+	switch (lws_rnd(s, 12)) {
 	case 0: return 0;
 	case 1: return (uint32_t)f->handle[di];				/* self */
 	case 2: return dead_handle;					/* exited */
 	case 3: return (uint32_t)doms[1].peer_handle[0];		/* other domain's */
 	case 4: return 0xffffffffu;
-	case 5: return (uint32_t)rng_next(s);
+	case 5: return (uint32_t)lws_rng_next(s);
 	case 6: return (uint32_t)fuzz_handle[!f->id];
 	default:
 		if (di > 1)
-			return 1 + rnd(s, 4);
-		return (uint32_t)doms[di].peer_handle[rnd(s, NPEERS)];
+			return 1 + lws_rnd(s, 4);
+		return (uint32_t)doms[di].peer_handle[lws_rnd(s, NPEERS)];
 	}
 }
 
@@ -355,7 +340,7 @@ static uint32_t pick_tid(struct fz *f)
 {
 	uint64_t *s = &f->rng;
 
-	switch (rnd(s, 10)) {
+	switch (lws_rnd(s, 10)) {
 	case 0: return 0;
 	case 1: return (uint32_t)lws_gettid();
 	case 2: return (uint32_t)dead_tid;
@@ -363,8 +348,8 @@ static uint32_t pick_tid(struct fz *f)
 	case 4: return 1;
 	case 5: return 0xffffffffu;
 	case 6: return 4194304 + 1;	/* PID_MAX_LIMIT + 1 */
-	case 7: return (uint32_t)rng_next(s);
-	default: return (uint32_t)doms[0].peer_tid[rnd(s, NPEERS)];
+	case 7: return (uint32_t)lws_rng_next(s);
+	default: return (uint32_t)doms[0].peer_tid[lws_rnd(s, NPEERS)];
 	}
 }
 
@@ -372,8 +357,8 @@ static uint32_t pick_tid(struct fz *f)
 static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 {
 	uint64_t *s = &f->rng;
-	int sane = rnd(s, 100) < 55;	/* mostly valid, so deep paths run */
-	int mutate = sane ? (rnd(s, 4) == 0) : 1;
+	int sane = lws_rnd(s, 100) < 55;	/* mostly valid, so deep paths run */
+	int mutate = sane ? (lws_rnd(s, 4) == 0) : 1;
 
 	memset(buf, 0, 64);
 	switch (c) {
@@ -381,10 +366,10 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 		struct lwswitch_info *x = (void *)buf;
 
 		if (mutate) {
-			switch (rnd(s, 4)) {
+			switch (lws_rnd(s, 4)) {
 			case 0: x->flags = (uint32_t)junk64(s); break;
 			case 1: x->__pad = (uint32_t)junk64(s); break;
-			case 2: x->reserved[rnd(s, 2)] = junk64(s); break;
+			case 2: x->reserved[lws_rnd(s, 2)] = junk64(s); break;
 			default: x->version = (uint32_t)junk64(s); break; /* out field */
 			}
 		}
@@ -395,10 +380,10 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 		struct lwswitch_register *x = (void *)buf;
 
 		if (mutate) {
-			switch (rnd(s, 3)) {
+			switch (lws_rnd(s, 3)) {
 			case 0: x->flags = (uint32_t)junk64(s); break;
 			case 1: x->handle = (uint32_t)junk64(s); break;
-			default: x->reserved[rnd(s, 3)] = junk64(s); break;
+			default: x->reserved[lws_rnd(s, 3)] = junk64(s); break;
 			}
 		}
 		return sizeof(*x);
@@ -408,11 +393,11 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 
 		x->tid = pick_tid(f);
 		if (mutate) {
-			switch (rnd(s, 4)) {
+			switch (lws_rnd(s, 4)) {
 			case 0: x->flags = (uint32_t)junk64(s); break;
 			case 1: x->__pad = (uint32_t)junk64(s); break;
 			case 2: x->handle = (uint32_t)junk64(s); break;
-			default: x->reserved[rnd(s, 2)] = junk64(s); break;
+			default: x->reserved[lws_rnd(s, 2)] = junk64(s); break;
 			}
 		}
 		return sizeof(*x);
@@ -423,7 +408,7 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 
 		if (c != C_WAIT)
 			x->target = pick_target(f, di);
-		switch (rnd(s, 4)) {
+		switch (lws_rnd(s, 4)) {
 		case 0: break;
 		case 1: fl = LWSWITCH_HOP_TIMEOUT; break;
 		case 2: fl = LWSWITCH_HOP_ABSTIME; break;
@@ -435,11 +420,11 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 		if (fl & (LWSWITCH_HOP_TIMEOUT | LWSWITCH_HOP_ABSTIME))
 			x->timeout_ns = timeout_val(s, fl);
 		if (mutate) {
-			switch (rnd(s, 6)) {
+			switch (lws_rnd(s, 6)) {
 			case 0: x->flags = (uint32_t)junk64(s); break;
-			case 1: x->flags |= 1u << rnd(s, 32); break;
+			case 1: x->flags |= 1u << lws_rnd(s, 32); break;
 			case 2: x->timeout_ns = junk64(s); break;
-			case 3: x->reserved[rnd(s, 2)] = junk64(s); break;
+			case 3: x->reserved[lws_rnd(s, 2)] = junk64(s); break;
 			case 4: x->target = (uint32_t)junk64(s); break;
 			default:
 				x->flags = LWSWITCH_HOP_TIMEOUT | LWSWITCH_HOP_ABSTIME;
@@ -477,27 +462,27 @@ static unsigned long unknown_cmd(struct fz *f)
 	static const unsigned char magics[] = { 'x', 'L', 0xB7, 0xB9, 0xFF, 'V', 'r' };
 	uint64_t *s = &f->rng;
 	unsigned int dirs[] = { _IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE };
-	int c = (int)rnd(s, C_UNKNOWN);
+	int c = (int)lws_rnd(s, C_UNKNOWN);
 	unsigned long num = cmd_nums[c];
 	unsigned int size = _IOC_SIZE(num), nr = _IOC_NR(num), dir = _IOC_DIR(num);
 
-	switch (rnd(s, 4)) {
+	switch (lws_rnd(s, 4)) {
 	case 0:		/* a real number, a wrong size */
 		do
-			size = rnd(s, 1 << 14);
+			size = lws_rnd(s, 1 << 14);
 		while (size == _IOC_SIZE(num));
 		break;
 	case 1:		/* a real number, a wrong direction */
-		dir = dirs[rnd(s, 3)];
+		dir = dirs[lws_rnd(s, 3)];
 		break;
 	case 2:		/* our magic, a number we do not have */
-		nr = rnd(s, 2) ? 0 : 8 + rnd(s, 248);
-		dir = dirs[rnd(s, 4)];
-		size = rnd(s, 2) ? size : rnd(s, 1 << 14);
+		nr = lws_rnd(s, 2) ? 0 : 8 + lws_rnd(s, 248);
+		dir = dirs[lws_rnd(s, 4)];
+		size = lws_rnd(s, 2) ? size : lws_rnd(s, 1 << 14);
 		break;
 	default:	/* another magic (none the VFS handles itself) */
-		return _IOC(dirs[rnd(s, 4)], magics[rnd(s, sizeof(magics))],
-			    rnd(s, 256), rnd(s, 1 << 14));
+		return _IOC(dirs[lws_rnd(s, 4)], magics[lws_rnd(s, sizeof(magics))],
+			    lws_rnd(s, 256), lws_rnd(s, 1 << 14));
 	}
 	return _IOC(dir, LWSWITCH_IOC_MAGIC, nr, size);
 }
@@ -510,13 +495,13 @@ static void fuzz_one(struct fz *f)
 	unsigned long num;
 	size_t len;
 	void *arg;
-	uint32_t r = rnd(s, 100);
+	uint32_t r = lws_rnd(s, 100);
 
 	/* Which domain: mostly the main one, now and then the other or a
 	 * fresh one that lives for a few calls. */
 	di = r < 80 ? 0 : r < 95 ? 1 : 2;
 	if (di == 2) {
-		if (f->fd3 < 0 || rnd(s, 4) == 0) {
+		if (f->fd3 < 0 || lws_rnd(s, 4) == 0) {
 			if (f->fd3 >= 0)
 				close(f->fd3);
 			f->fd3 = lws_open();
@@ -531,20 +516,20 @@ static void fuzz_one(struct fz *f)
 		fd = doms[di].fd;
 	}
 
-	r = rnd(s, 100);
+	r = lws_rnd(s, 100);
 	if (r < 75) {
-		c = (int)rnd(s, C_UNKNOWN);
+		c = (int)lws_rnd(s, C_UNKNOWN);
 		/* Registration changes are rarer than hops. */
-		if ((c == C_REGISTER || c == C_UNREGISTER) && rnd(s, 3))
-			c = C_SWITCHTO + (int)rnd(s, 3);
+		if ((c == C_REGISTER || c == C_UNREGISTER) && lws_rnd(s, 3))
+			c = C_SWITCHTO + (int)lws_rnd(s, 3);
 		num = cmd_nums[c];
 	} else {
 		c = C_UNKNOWN;
 		num = unknown_cmd(f);
 	}
 	len = make_arg(f, c == C_UNKNOWN ? C_SWITCHTO : c, di, buf);
-	kind = rnd(s, 100) < 60 ? (rnd(s, 4) ? A_RW : A_RW_MISALIGNED)
-				: (int)rnd(s, NARGS);
+	kind = lws_rnd(s, 100) < 60 ? (lws_rnd(s, 4) ? A_RW : A_RW_MISALIGNED)
+				: (int)lws_rnd(s, NARGS);
 	arg = arg_place(&f->mem, s, kind, len, &readable, &writable);
 	if (kind == A_RW || kind == A_RW_MISALIGNED || kind == A_RO ||
 	    kind == A_RW_RO || kind == A_RO_NONE || kind == A_RW_NONE)

@@ -110,20 +110,6 @@ static void bad(unsigned long *counter, const char *fmt, ...)
 	}
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rnd(uint64_t *s, uint32_t n)
-{
-	return (uint32_t)(rng_next(s) % n);
-}
-
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -206,21 +192,21 @@ static struct lwswitch_hop rand_timeout(struct wt *w, uint32_t target)
 	struct lwswitch_hop h = { .target = target };
 	uint64_t now = lws_now_ns();
 
-	switch (rnd(&w->rng, 6)) {
+	switch (lws_rnd(&w->rng, 6)) {
 	case 0:
 		h.flags = LWSWITCH_HOP_TIMEOUT;		/* 0: at once */
 		break;
 	case 1:
 		h.flags = LWSWITCH_HOP_ABSTIME;
-		h.timeout_ns = now - rnd(&w->rng, 1000000);	/* past */
+		h.timeout_ns = now - lws_rnd(&w->rng, 1000000);	/* past */
 		break;
 	case 2:
 		h.flags = LWSWITCH_HOP_ABSTIME;
-		h.timeout_ns = now + rnd(&w->rng, 10000000);
+		h.timeout_ns = now + lws_rnd(&w->rng, 10000000);
 		break;
 	default:
 		h.flags = LWSWITCH_HOP_TIMEOUT;
-		h.timeout_ns = rnd(&w->rng, 10000000);
+		h.timeout_ns = lws_rnd(&w->rng, 10000000);
 		break;
 	}
 	return h;
@@ -228,12 +214,12 @@ static struct lwswitch_hop rand_timeout(struct wt *w, uint32_t target)
 
 static void do_send(struct wt *w)
 {
-	int tproc = (int)rnd(&w->rng, (uint32_t)LOAD(S->nproc));
-	int tidx = w->dom + NDOM * (int)rnd(&w->rng, (THREADS - 1 - w->dom) / NDOM + 1);
+	int tproc = (int)lws_rnd(&w->rng, (uint32_t)LOAD(S->nproc));
+	int tidx = w->dom + NDOM * (int)lws_rnd(&w->rng, (THREADS - 1 - w->dom) / NDOM + 1);
 	int j = tproc * THREADS + tidx, fd = dom_fd[w->dom], ret, h;
 	struct lwswitch_hop hop;
 	uint64_t val, pre, exp;
-	int sw = rnd(&w->rng, 2);
+	int sw = lws_rnd(&w->rng, 2);
 
 	if (j == w->slot || tidx >= THREADS)
 		return;
@@ -254,7 +240,7 @@ static void do_send(struct wt *w)
 	} else {
 		pre = 0;
 		hop = (struct lwswitch_hop){ .target = (uint32_t)h };
-		if (rnd(&w->rng, 2))
+		if (lws_rnd(&w->rng, 2))
 			hop.flags = LWSWITCH_HOP_HERE;
 		ret = lws_ioctl(fd, LWSWITCH_IOC_WAKE, &hop);
 		INC(S->n_wake);
@@ -339,7 +325,7 @@ static void *worker_thread(void *p)
 	STORE(S->slot[w->slot].tid, lws_gettid());
 	do_register(w);
 	while (LOAD(S->phase) == RUN) {
-		uint32_t r = rnd(&w->rng, 100);
+		uint32_t r = lws_rnd(&w->rng, 100);
 
 		if (!w->handle)
 			do_register(w);
@@ -475,15 +461,15 @@ TEST_F_TIMEOUT(stress, run, 3600)
 	/* Two SIGKILLs in a short run, one more per 20 s in a long one. */
 	nkills = 2 + seconds / 20 < MAXKILLS ? 2 + seconds / 20 : MAXKILLS;
 	for (int k = 0; k < nkills; k++)
-		kill_at[k] = t0 + (uint64_t)seconds * 1000000000ull * (10 * k + 3 + rnd(&rng, 5)) /
+		kill_at[k] = t0 + (uint64_t)seconds * 1000000000ull * (10 * k + 3 + lws_rnd(&rng, 5)) /
 				  (10 * nkills + 2);
 
 	/* Chaos until the end. */
 	while (lws_now_ns() < t_end) {
-		int p = (int)rnd(&rng, (uint32_t)S->nproc);
-		uint32_t r = rnd(&rng, 100);
+		int p = (int)lws_rnd(&rng, (uint32_t)S->nproc);
+		uint32_t r = lws_rnd(&rng, 100);
 
-		usleep(2000 + rnd(&rng, 8000));
+		usleep(2000 + lws_rnd(&rng, 8000));
 		for (int k = 0; k < nkills; k++) {
 			if (!kill_at[k] || lws_now_ns() < kill_at[k] || S->killed[p])
 				continue;
@@ -504,7 +490,7 @@ TEST_F_TIMEOUT(stress, run, 3600)
 		if (S->killed[p])
 			continue;
 		if (r < 85) {
-			pid_t tid = LOAD(S->slot[p * THREADS + (int)rnd(&rng, THREADS)].tid);
+			pid_t tid = LOAD(S->slot[p * THREADS + (int)lws_rnd(&rng, THREADS)].tid);
 
 			if (tid > 0 && !syscall(SYS_tgkill, S->pid[p], tid, SIGUSR1))
 				signals++;
@@ -513,7 +499,7 @@ TEST_F_TIMEOUT(stress, run, 3600)
 			signals++;
 		} else {
 			kill(S->pid[p], SIGSTOP);
-			usleep(1000 + rnd(&rng, 5000));
+			usleep(1000 + lws_rnd(&rng, 5000));
 			kill(S->pid[p], SIGCONT);
 			stops++;
 		}

@@ -155,4 +155,20 @@ static inline void lws_peer_wait_ready(struct lws_peer *p)
 		usleep(1000);
 }
 
+/* splitmix64: the seeded generator of the randomized tests. */
+static inline uint64_t lws_rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Uniform-enough in [0, n); 0 when n is 0. */
+static inline uint32_t lws_rnd(uint64_t *s, uint32_t n)
+{
+	return n ? (uint32_t)(lws_rng_next(s) % n) : 0;
+}
+
 #endif /* LWS_KMOD_TEST_H */
