@@ -62,9 +62,9 @@ static void lws_member_put(struct lws_member *m)
 }
 
 /*
- * Remove @m from its domain, once.  Any context that may hold spinlocks but
- * not sleep: called by UNREGISTER, by the exit/exec hooks (atomic)
- * and by the domain's release.  Members blocked in SWITCHTO on @m are woken
+ * Remove @m from its domain, once.  Never sleeps, so any context will do:
+ * called by UNREGISTER, by the exit/exec hooks (atomic) and by the
+ * domain's release.  Members blocked in SWITCHTO on @m are woken
  * with -EOWNERDEAD: nobody else is committed to resuming them.
  */
 void lws_member_remove(struct lws_member *m, enum lws_why why)
