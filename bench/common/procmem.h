@@ -3,11 +3,14 @@
  * procmem.h — what the memory rows of bench/ read from /proc, shared by
  * the host programs (bench/host/hostutil.h) and the VM's lws-scale:
  * this process's resident set, the kernel's per-thread memory that RSS
- * does not show, and the number of mappings (vm.max_map_count).
+ * does not show, the number of mappings, and the sysctls the memory rows
+ * raise for their run (vm.max_map_count, kernel.threads-max).
  */
 #ifndef LWS_PROCMEM_H
 #define LWS_PROCMEM_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +94,34 @@ static inline long bench_nmaps(void)
 		n += c == '\n';
 	fclose(f);
 	return n;
+}
+
+/* A number from a /proc/sys file, or -1. */
+static inline long bench_read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* Write @v to a /proc/sys file: 0 or -errno. */
+static inline int bench_write_long(const char *path, long v)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY), len, ok;
+
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%ld\n", v);
+	ok = write(fd, buf, (size_t)len) == len;
+	close(fd);
+	return ok ? 0 : -EIO;
 }
 
 #endif /* LWS_PROCMEM_H */

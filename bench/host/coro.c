@@ -397,35 +397,9 @@ static void run_ctx(void)
 
 static long maps_old = -1;	/* to restore, or -1 */
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-static int write_long(const char *path, long v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY), len, ok;
-
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%ld\n", v);
-	ok = write(fd, buf, (size_t)len) == len;
-	close(fd);
-	return ok ? 0 : -EIO;
-}
-
 static void maps_restore(void)
 {
-	if (maps_old > 0 && write_long(MAPS_PATH, maps_old) == 0)
+	if (maps_old > 0 && bench_write_long(MAPS_PATH, maps_old) == 0)
 		fprintf(stderr, "host: vm.max_map_count restored to %ld\n", maps_old);
 	maps_old = -1;
 }
@@ -466,7 +440,7 @@ static void sleep_ms(long ms)
 
 static void run_memory(void)
 {
-	long want = 100000, n = want, cur = read_long(MAPS_PATH), nmaps;
+	long want = 100000, n = want, cur = bench_read_long(MAPS_PATH), nmaps;
 	long rss0, rss1, k0, k1;
 	char unit[32] = "bytes";
 	int rc;
@@ -477,7 +451,7 @@ static void run_memory(void)
 	nmaps = bench_nmaps();
 	if (cur >= 0 && cur < nmaps + 2 * want + 4096) {
 		/* LWS_BENCH_NO_SYSCTL=1: behave as if it could not be raised. */
-		if (!getenv("LWS_BENCH_NO_SYSCTL") && write_long(MAPS_PATH, MAPS_WANT) == 0) {
+		if (!getenv("LWS_BENCH_NO_SYSCTL") && bench_write_long(MAPS_PATH, MAPS_WANT) == 0) {
 			maps_old = cur;
 			atexit(maps_restore);
 			fprintf(stderr, "host: vm.max_map_count raised from %ld to %ld\n", cur,

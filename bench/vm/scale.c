@@ -372,32 +372,6 @@ static void clock_stop(struct row *r, uint64_t t0, uint64_t c0)
 
 /* ---- /proc helpers ---- */
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-static int write_long(const char *path, long v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY), len, ok;
-
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%ld\n", v);
-	ok = write(fd, buf, (size_t)len) == len;
-	close(fd);
-	return ok ? 0 : -EIO;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -425,7 +399,7 @@ static struct sysctl sysctls[] = {
 static void sysctl_restore(void)
 {
 	for (int i = 0; i < NSYSCTL; i++)
-		if (sysctls[i].old > 0 && write_long(sysctls[i].path, sysctls[i].old) == 0)
+		if (sysctls[i].old > 0 && bench_write_long(sysctls[i].path, sysctls[i].old) == 0)
 			note("%s restored to %ld", sysctls[i].name, sysctls[i].old);
 }
 
@@ -449,11 +423,11 @@ static void sysctl_signal(int sig)
 static long sysctl_at_least(int i, long want)
 {
 	static int hooked;
-	long cur = read_long(sysctls[i].path);
+	long cur = bench_read_long(sysctls[i].path);
 
 	if (cur < 0 || cur >= want)
 		return cur;
-	if (write_long(sysctls[i].path, want)) {
+	if (bench_write_long(sysctls[i].path, want)) {
 		note("cannot raise %s from %ld to %ld", sysctls[i].name, cur, want);
 		return cur;
 	}
