@@ -35,19 +35,6 @@
 #define MS		(1000 * 1000ull)
 #define EXEC_ENV	"LWS_FAULTS_EXEC"
 
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
-static void catch_usr1(void)
-{
-	struct sigaction sa = { .sa_handler = on_usr1 };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
-}
-
 /* The scheduler state letter of one of our threads or children. */
 static char task_state(pid_t pid, pid_t tid)
 {
@@ -74,17 +61,6 @@ static int wait_sleeping(pid_t pid, pid_t tid)
 		usleep(1000);
 	}
 	return -1;
-}
-
-static long stat_settles(const char *name, long want)
-{
-	long v = lws_stat(name);
-
-	for (int i = 0; i < 300 && v != want; i++) {
-		usleep(10000);
-		v = lws_stat(name);
-	}
-	return v;
 }
 
 static uint64_t rng = 0xfa17u;
@@ -254,11 +230,11 @@ TEST(target_exits_during_handoff)
 
 	/* None of that left a token for us, or a member behind. */
 	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(fd, 0));
-	EXPECT_EQ(members0 + 1, stat_settles("members", members0 + 1));
+	EXPECT_EQ(members0 + 1, lws_stat_settles("members", members0 + 1));
 	ksft_print_msg("exits: EOWNERDEAD %lu, ESRCH %lu, WAKE ok %lu, killed %lu\n",
 		       n_owner, n_srch, n_wake_ok, n_kill);
 	close(fd);
-	EXPECT_EQ(members0, stat_settles("members", members0));
+	EXPECT_EQ(members0, lws_stat_settles("members", members0));
 }
 
 /* ---- the fd closed while members are blocked ---- */
@@ -306,7 +282,7 @@ TEST(fd_closed_while_members_blocked)
 	long domains0 = lws_stat("domains");
 	int fd = lws_open(), fd2, me;
 
-	catch_usr1();
+	lws_catch_usr1();
 	ASSERT_LE(0, fd);
 	fd2 = dup(fd);
 	ASSERT_LE(0, fd2);
@@ -369,7 +345,7 @@ TEST(fd_closed_while_members_blocked)
 		 * odd ones' target (us) is the main thread, never blocked. */
 		EXPECT_EQ(-EINTR, b[i].ret);
 	}
-	EXPECT_EQ(domains0, stat_settles("domains", domains0));
+	EXPECT_EQ(domains0, lws_stat_settles("domains", domains0));
 }
 
 /* ---- fork of a registered thread ---- */
@@ -457,7 +433,7 @@ TEST(fork_of_registered_thread)
 	EXPECT_EQ(f.main_handle, lws_lookup(f.fd, (uint32_t)lws_gettid()));
 	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(f.fd, 0));
 	/* The thread and the child exited: only we remain. */
-	EXPECT_EQ(members0 + 1, stat_settles("members", members0 + 1));
+	EXPECT_EQ(members0 + 1, lws_stat_settles("members", members0 + 1));
 	close(f.fd);
 }
 
@@ -536,7 +512,7 @@ TEST(exec_of_single_threaded_member)
 	close(s.fd);
 	close(p[0]);
 	close(p[1]);
-	EXPECT_EQ(members0, stat_settles("members", members0));
+	EXPECT_EQ(members0, lws_stat_settles("members", members0));
 }
 
 struct mt {
@@ -628,7 +604,7 @@ TEST(exec_from_non_leader_thread)
 	for (int i = 0; i < 3; i++)
 		EXPECT_EQ(-ESRCH, lws_wake(fd, (uint32_t)h[i]));
 	close(fd);
-	EXPECT_EQ(members0, stat_settles("members", members0));
+	EXPECT_EQ(members0, lws_stat_settles("members", members0));
 }
 
 /* ---- stops and ptrace of blocked members ---- */
@@ -863,7 +839,7 @@ TEST(register_under_failslab)
 	h = lws_register(fd);
 	EXPECT_LT(0, h);
 	close(fd);
-	EXPECT_EQ(members0, stat_settles("members", members0));
+	EXPECT_EQ(members0, lws_stat_settles("members", members0));
 }
 
 TEST_HARNESS_MAIN

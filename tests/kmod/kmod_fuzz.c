@@ -644,19 +644,6 @@ static uint64_t env_u64(const char *name, uint64_t def)
 	return v && *v ? strtoull(v, NULL, 0) : def;
 }
 
-/* Wait (briefly: exit hooks run after pthread_join returns) for a debugfs
- * counter to come back to @want. */
-static long stat_settles(const char *name, long want)
-{
-	long v = lws_stat(name);
-
-	for (int i = 0; i < 200 && v != want; i++) {
-		usleep(10000);
-		v = lws_stat(name);
-	}
-	return v;
-}
-
 FIXTURE(fuzz) {
 	int unused;
 };
@@ -795,8 +782,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	/* Everything closed and exited: the module is back where it was. */
 	close(doms[0].fd);
 	close(doms[1].fd);
-	EXPECT_EQ(domains0, stat_settles("domains", domains0));
-	EXPECT_EQ(members0, stat_settles("members", members0));
+	EXPECT_EQ(domains0, lws_stat_settles("domains", domains0));
+	EXPECT_EQ(members0, lws_stat_settles("members", members0));
 }
 
 TEST_HARNESS_MAIN

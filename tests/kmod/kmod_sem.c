@@ -14,20 +14,6 @@
 
 #define MS	(1000 * 1000ull)
 
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
-/* SIGUSR1 interrupts system calls (no SA_RESTART). */
-static void catch_usr1(void)
-{
-	struct sigaction sa = { .sa_handler = on_usr1 };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
-}
-
 FIXTURE(dom) {
 	int fd;
 	int me;
@@ -39,7 +25,7 @@ FIXTURE_SETUP(dom)
 	ASSERT_LE(0, self->fd);
 	self->me = lws_register(self->fd);
 	ASSERT_LT(0, self->me);
-	catch_usr1();
+	lws_catch_usr1();
 }
 
 FIXTURE_TEARDOWN(dom)
@@ -361,7 +347,7 @@ TEST(close_while_member_blocked)
 	int fd = lws_open();
 
 	ASSERT_LE(0, fd);
-	catch_usr1();
+	lws_catch_usr1();
 	domains = lws_stat("domains");
 	peer_run(_metadata, &pe, fd, 0, wait_expect_intr);
 	wait_step(&pe, 1);

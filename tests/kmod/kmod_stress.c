@@ -110,11 +110,6 @@ static void bad(unsigned long *counter, const char *fmt, ...)
 	}
 }
 
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
 /* ---- a worker thread ---- */
 
 struct wt {
@@ -346,12 +341,10 @@ static void *worker_thread(void *p)
 
 static void worker(int proc)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	static struct wt w[THREADS];
 	pthread_t t[THREADS];
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
+	lws_catch_usr1();
 	for (int i = 0; i < THREADS; i++) {
 		w[i] = (struct wt){ .proc = proc, .idx = i, .slot = proc * THREADS + i,
 				    .dom = i % NDOM,
@@ -380,17 +373,6 @@ static uint64_t env_u64(const char *name, uint64_t def)
 	const char *v = getenv(name);
 
 	return v && *v ? strtoull(v, NULL, 0) : def;
-}
-
-static long stat_settles(const char *name, long want)
-{
-	long v = lws_stat(name);
-
-	for (int i = 0; i < 300 && v != want; i++) {
-		usleep(10000);
-		v = lws_stat(name);
-	}
-	return v;
 }
 
 /* Wait until *@ctr reaches @want, at most @sec seconds. */
@@ -562,8 +544,8 @@ TEST_F_TIMEOUT(stress, run, 3600)
 	/* Counters: back to zero, and they moved as much as we counted. */
 	for (int d = 0; d < NDOM; d++)
 		close(dom_fd[d]);
-	EXPECT_EQ(domains0, stat_settles("domains", domains0));
-	EXPECT_EQ(members0, stat_settles("members", members0));
+	EXPECT_EQ(domains0, lws_stat_settles("domains", domains0));
+	EXPECT_EQ(members0, lws_stat_settles("members", members0));
 	for (unsigned int i = 0; i < NSTATS; i++)
 		st1[i] = lws_stat(stat_names[i]) - st0[i];
 	EXPECT_LE(S->n_switchto, st1[0]);

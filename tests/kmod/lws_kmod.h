@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -124,6 +125,36 @@ static inline long lws_stat(const char *name)
 		}
 	fclose(f);
 	return ret;
+}
+
+/*
+ * Wait (up to ~3 s: exit hooks and RCU callbacks run after pthread_join()
+ * and waitpid() return) for a debugfs counter to come back to @want;
+ * returns the last value read.
+ */
+static inline long lws_stat_settles(const char *name, long want)
+{
+	long v = lws_stat(name);
+
+	for (int i = 0; i < 300 && v != want; i++) {
+		usleep(10000);
+		v = lws_stat(name);
+	}
+	return v;
+}
+
+static inline void lws_on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* SIGUSR1 interrupts system calls (a handler, no SA_RESTART). */
+static inline void lws_catch_usr1(void)
+{
+	struct sigaction sa = { .sa_handler = lws_on_usr1 };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 static inline int lws_write_file(const char *path, const char *val)
