@@ -203,6 +203,13 @@ function reading_col(k,   cj, c, mj, m, s, x, y, z, g, f, r, ij, i, cm, w, busy,
 		y = v(k, "pingpong", "switchto", "same_cpu_pct")
 		if (y != "") s = s sprintf("; its target ran on the caller's CPU in %.2f %% of hops", y)
 		if (z) say(s ".")
+		y = v(k, "pingpong", "switchto-pinned", "ns_per_roundtrip")
+		if (y != "" && x > 0) {
+			s = sprintf("With both threads pinned to one CPU (placement for free), SWITCHTO took %.2f× the unpinned round trip", y / x)
+			z = v(k, "pingpong", "futex-pinned", "ns_per_roundtrip")
+			if (z != "" && z > 0) s = s sprintf(" and %.2f× the pinned futex one", y / z)
+			say(s ".")
+		}
 		y = v(k, "pingpong", "switchto-placement0", "ns_per_roundtrip")
 		z = v(k, "pingpong", "switchto-placement2", "ns_per_roundtrip")
 		s = ""

@@ -5,6 +5,9 @@
  * ratios between rows mean something.
  *
  *   switchto      LWSWITCH_IOC_SWITCHTO both ways (one system call per hop)
+ *   switchto-pinned  the same, both threads pinned to one CPU: the module's
+ *                 hand-off with placement for free, which separates the
+ *                 placement's cost from the rest
  *   futex         FUTEX_WAKE + FUTEX_WAIT, threads unpinned
  *   futex-pinned  the same, both threads pinned to one CPU
  *   yield-pinned  sched_yield() until it is my turn, both pinned to one CPU:
@@ -284,7 +287,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: lws-pingpong [--quick] [--reps N] [--only LIST] [--suffix S] [--header]\n"
-		"  LIST: comma-separated of switchto,futex,futex-pinned,yield-pinned,getppid\n");
+		"  LIST: comma-separated of switchto,switchto-pinned,futex,futex-pinned,\n"
+		"        yield-pinned,getppid\n");
 	exit(2);
 }
 
@@ -313,6 +317,7 @@ int main(int argc, char **argv)
 	};
 	static struct impl impls[] = {
 		{ .name = "switchto", .mech = M_SWITCHTO, .iters = 20000 },
+		{ .name = "switchto-pinned", .mech = M_SWITCHTO, .pinned = 1, .iters = 20000 },
 		{ .name = "futex", .mech = M_FUTEX, .iters = 5000 },
 		{ .name = "futex-pinned", .mech = M_FUTEX, .pinned = 1, .iters = 20000 },
 		{ .name = "yield-pinned", .mech = M_YIELD, .pinned = 1, .iters = 20000 },
