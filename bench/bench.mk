@@ -18,7 +18,7 @@ BENCH_PAYLOAD	:= $(BENCH_DIR)/payload
 BENCH_KERNELS	= $(if $(filter both,$(KERNEL)),6.1 6.12,$(KERNEL))
 BENCH_CFLAGS	:= -std=gnu11 -O2 -g $(WARNINGS) -static -pthread -I$(TOP)/include/uapi
 
-.PHONY: bench bench-run bench-payload
+.PHONY: bench bench-run bench-payload bench-hop-profile
 
 BENCH_COMMON	:= $(wildcard $(TOP)/bench/common/*.h)
 
@@ -56,3 +56,23 @@ bench:
 bench-run: bench-payload
 	@MAKE='$(MAKE)' $(TOP)/bench/run-bench --top $(TOP) --build $(BUILD) \
 	  --kernels '$(BENCH_KERNELS)' $(if $(filter-out 0,$(QUICK)),--quick)
+
+# Which kernel functions one hop of each ping-pong row runs, counted with
+# the function tracer in one VM boot (bench/vm/hop-profile.sh): where a
+# SWITCHTO round trip's time goes next to a futex hand-off and sched_yield.
+# A diagnostic, not part of `make bench'.  HOP_KERNEL=6.1 by default: see
+# the script about 6.12.  Writes $(BENCH_DIR)/hop-profile/hop-profile-<kernel>.csv.
+HOP_KERNEL	?= 6.1
+HOP_DIR		:= $(BENCH_DIR)/hop-profile
+bench-hop-profile: $(BENCH_PAYLOAD)/lws-pingpong
+	@$(TOP)/scripts/install-deps
+	@abi=$$($(TOP)/scripts/kernel-abi $(HOP_KERNEL)) && \
+	  $(MAKE) --no-print-directory $(BUILD)/kmod/$$abi/lwswitch.ko && \
+	  rm -rf $(HOP_DIR)/payload && mkdir -p $(HOP_DIR)/payload && \
+	  cp $(BENCH_PAYLOAD)/lws-pingpong $(TOP)/bench/vm/hop-profile.sh $(HOP_DIR)/payload/ && \
+	  $(TOP)/tests/vm/run-vm --kernel $(HOP_KERNEL) --module $(BUILD)/kmod/$$abi/lwswitch.ko \
+	    --payload $(HOP_DIR)/payload --dir $(HOP_DIR)/vm-$(HOP_KERNEL) \
+	    --cmd 'sh /payload/hop-profile.sh' --cmd-timeout 900 \
+	    --out $(HOP_DIR)/hop-profile-$(HOP_KERNEL).csv > $(HOP_DIR)/vm-$(HOP_KERNEL).log
+	@grep -E '^(hops|total),' $(HOP_DIR)/hop-profile-$(HOP_KERNEL).csv
+	@echo "bench-hop-profile: wrote $(HOP_DIR)/hop-profile-$(HOP_KERNEL).csv"
