@@ -109,12 +109,16 @@
 	popq	%r8		/* its return address (0x38) */
 	/*
 	 * One of eight copies of the jump, chosen by a hash of the target's
-	 * low 12 bits (fixed for a given binary, whatever ASLR does): the
-	 * paths leading here are the same whatever the target, and an
-	 * indirect predictor keyed on them mispredicts targets that
-	 * alternate (two coroutines yielding to each other from different
-	 * functions); each copy sees fewer targets, and the conditional
-	 * branches that choose it predict such alternation well.
+	 * low 32 bits: the paths leading here are the same whatever the
+	 * target, and an indirect predictor keyed on them mispredicts
+	 * targets that alternate (two coroutines yielding to each other
+	 * from different functions); each copy sees fewer targets, and the
+	 * conditional branches that choose it predict such alternation
+	 * well.  In a PIE, ASLR moves bits 12-31, so which copy serves which
+	 * target changes from run to run (two targets share a copy in one
+	 * run of eight).  Hashing only the low 12 bits would fix the choice
+	 * per binary; measured on the coroutine ping-pong, neither that nor
+	 * a single jump made the run-to-run spread smaller.
 	 */
 	/* Bits 29-31 of the product depend on all of the low 32 bits. */
 	imull	$0x9e3779b1, %r8d, %ecx
