@@ -115,10 +115,10 @@
 	 * from different functions); each copy sees fewer targets, and the
 	 * conditional branches that choose it predict such alternation
 	 * well.  In a PIE, ASLR moves bits 12-31, so which copy serves which
-	 * target changes from run to run (two targets share a copy in one
-	 * run of eight).  Hashing only the low 12 bits would fix the choice
-	 * per binary; measured on the coroutine ping-pong, neither that nor
-	 * a single jump made the run-to-run spread smaller.
+	 * target changes from run to run (two given targets share a copy in
+	 * about one run in eight).  Hashing only the low 12 bits would fix
+	 * the choice per binary; measured on the coroutine ping-pong, neither
+	 * that nor a single jump made the run-to-run spread smaller.
 	 */
 	/* Bits 29-31 of the product depend on all of the low 32 bits. */
 	imull	$0x9e3779b1, %r8d, %ecx
