@@ -18,7 +18,7 @@ BENCH_PAYLOAD	:= $(BENCH_DIR)/payload
 BENCH_KERNELS	= $(if $(filter both,$(KERNEL)),6.1 6.12,$(KERNEL))
 BENCH_CFLAGS	:= -std=gnu11 -O2 -g $(WARNINGS) -static -pthread -I$(TOP)/include/uapi
 
-.PHONY: bench bench-run bench-payload bench-hop-profile
+.PHONY: bench bench-run bench-payload bench-hop-profile bench-hop-profile-run
 
 BENCH_COMMON	:= $(wildcard $(TOP)/bench/common/*.h)
 
@@ -64,8 +64,11 @@ bench-run: bench-payload
 # the script about 6.12.  Writes $(BENCH_DIR)/hop-profile/hop-profile-<kernel>.csv.
 HOP_KERNEL	?= 6.1
 HOP_DIR		:= $(BENCH_DIR)/hop-profile
-bench-hop-profile: $(BENCH_PAYLOAD)/lws-pingpong
+bench-hop-profile:
 	@$(TOP)/scripts/install-deps
+	@$(MAKE) --no-print-directory bench-hop-profile-run
+
+bench-hop-profile-run: $(BENCH_PAYLOAD)/lws-pingpong
 	@abi=$$($(TOP)/scripts/kernel-abi $(HOP_KERNEL)) && \
 	  $(MAKE) --no-print-directory $(BUILD)/kmod/$$abi/lwswitch.ko && \
 	  rm -rf $(HOP_DIR)/payload && mkdir -p $(HOP_DIR)/payload && \
@@ -73,6 +76,7 @@ bench-hop-profile: $(BENCH_PAYLOAD)/lws-pingpong
 	  $(TOP)/tests/vm/run-vm --kernel $(HOP_KERNEL) --module $(BUILD)/kmod/$$abi/lwswitch.ko \
 	    --payload $(HOP_DIR)/payload --dir $(HOP_DIR)/vm-$(HOP_KERNEL) \
 	    --cmd 'sh /payload/hop-profile.sh' --cmd-timeout 900 \
-	    --out $(HOP_DIR)/hop-profile-$(HOP_KERNEL).csv > $(HOP_DIR)/vm-$(HOP_KERNEL).log
+	    --out $(HOP_DIR)/hop-profile-$(HOP_KERNEL).csv > $(HOP_DIR)/vm-$(HOP_KERNEL).log || \
+	  { echo "bench-hop-profile: failed; see $(HOP_DIR)/vm-$(HOP_KERNEL).log" >&2; exit 1; }
 	@grep -E '^(hops|total),' $(HOP_DIR)/hop-profile-$(HOP_KERNEL).csv
 	@echo "bench-hop-profile: wrote $(HOP_DIR)/hop-profile-$(HOP_KERNEL).csv"

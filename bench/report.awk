@@ -313,7 +313,7 @@ function emulation() {
 	print "- even those move from boot to boot: on this project's machine the same row has differed by up to 2×"
 	print "  between boots an hour apart, and switchto / futex-pinned on 6.1 was 0.72 in one full run and 1.26 in"
 	print "  the next, with the same module.  Confirm a ratio in a second run before trusting it near its target;"
-	print "  `make bench-hop-profile` counts the kernel work per hop, which does not drift;"
+	print "  `make bench-hop-profile` counts the kernel work per hop, which moves far less;"
 	print "- the host column is a native run (no ratio with a VM column is ever formed); its absolute figures are"
 	print "  this machine's, which may itself be a virtual machine (see the environment)."
 	print ""
