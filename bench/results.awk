@@ -276,6 +276,13 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 		note = v(k, "env", "go", "gomaxprocs")
 		note = note != "" ? "GOMAXPROCS " note (env(k, "cpus") != "" ? ", " env(k, "cpus") " vCPUs" : "") : ""
 		a1 += t_ratio(5, k, "threads-switchto / go chan-pingpong", v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip"), g, "<=", 4, note)
+		# The same pair measured in alternating processes (guest-bench.sh):
+		# immune to a drift of the host's speed between the two programs.
+		x = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip_paired")
+		y = v(k, "chan-pingpong", "go", "ns_per_roundtrip_paired")
+		n = RUNS[k SUBSEP "chan-pingpong" SUBSEP "go" SUBSEP "ns_per_roundtrip_paired"]
+		t_ratio(5, k, "the same, alternated runs", x, y, "<=", 4,
+			"medians of " n " runs each, lws-chan and lws-go taking turns")
 		a2 += t_ratio(5, k, "coro / go chan-pingpong", v(k, "chan-pingpong", "coro", "ns_per_roundtrip"), g, "<=", 0.5, note)
 		a3 += t_ratio(5, k, "threads-switchto ring: ns/hop N=10000 / N=2", v(k, "ring", "threads-switchto", "ns_per_hop_n10000"),
 			      v(k, "ring", "threads-switchto", "ns_per_hop_n2"), "<=", 2, "")

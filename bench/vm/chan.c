@@ -24,7 +24,9 @@
  * voluntary context switches per hop (about 1 when every hop blocked) and
  * system calls per hop from the library's own counters.  --quick runs a
  * tenth of the rounds and messages (the slowest rows, cross-CPU, cost
- * ~0.4 ms a round trip in the VM).
+ * ~0.4 ms a round trip in the VM).  --headline runs the threads-<backend>
+ * chan-pingpong row alone: bench/vm/guest-bench.sh alternates it with the
+ * Go peer's, process by process, for the headline ratio.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -274,16 +276,22 @@ static void pp_report(struct pp_row *row)
 	}
 }
 
-/* All chan-pingpong rows, repetitions interleaved. */
-static void bench_pingpong(int baseline, long rounds)
+/* All chan-pingpong rows (@only_threads: threads-<backend> alone),
+ * repetitions interleaved. */
+static void bench_pingpong(int baseline, int only_threads, long rounds)
 {
 	static struct pp_row rows[4];
 	int n = 0;
 
-	if (!strcmp(lws_backend(), "switchto"))
-		pp_init(&rows[n++], "raw-switchto", PP_RAW, rounds);
-	pp_init(&rows[n++], impl_threads, PP_SENDRECV, rounds);
-	pp_init(&rows[n++], impl_send_recv, PP_SEND_RECV, rounds);
+	if (only_threads) {
+		pp_init(&rows[n++], impl_threads, PP_SENDRECV, rounds);
+		baseline = 0;
+	} else {
+		if (!strcmp(lws_backend(), "switchto"))
+			pp_init(&rows[n++], "raw-switchto", PP_RAW, rounds);
+		pp_init(&rows[n++], impl_threads, PP_SENDRECV, rounds);
+		pp_init(&rows[n++], impl_send_recv, PP_SEND_RECV, rounds);
+	}
 	if (baseline)
 		pp_init(&rows[n++], "pthread-condvar", PP_CONDVAR, rounds);
 	for (int r = 0; r < reps; r++)
@@ -391,9 +399,10 @@ int main(int argc, char **argv)
 		{ "baseline", no_argument, NULL, 'b' },
 		{ "header", no_argument, NULL, 'H' },
 		{ "host", no_argument, NULL, 'h' },
+		{ "headline", no_argument, NULL, 'l' },
 		{ 0 }
 	};
-	int c, baseline = 0, header = 0, host = 0, rc;
+	int c, baseline = 0, header = 0, host = 0, headline = 0, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -402,8 +411,10 @@ int main(int argc, char **argv)
 		case 'b': baseline = 1; break;
 		case 'H': header = 1; break;
 		case 'h': host = 1; break;
+		case 'l': headline = 1; break;
 		default:
-			fprintf(stderr, "usage: lws-chan [--quick] [--reps N] [--baseline] [--header] [--host]\n");
+			fprintf(stderr, "usage: lws-chan [--quick] [--reps N] [--baseline] [--header] [--host]\n"
+				"                [--headline]\n");
 			return 2;
 		}
 	}
@@ -418,7 +429,8 @@ int main(int argc, char **argv)
 	if (header)
 		bench_header();
 
-	bench_pingpong(baseline, 20000);
-	bench_throughput(baseline, 200000);
+	bench_pingpong(baseline, headline, 20000);
+	if (!headline)
+		bench_throughput(baseline, 200000);
 	return 0;
 }

@@ -19,11 +19,11 @@ echo "guest: $(uname -r) with $(nproc) CPUs and placement $default" >&2
 
 [ -f /payload/guest-env.sh ] && sh /payload/guest-env.sh
 
-# Steps: 6 fixed ones, then one per other placement (not under QUICK: those
+# Steps: 7 fixed ones, then one per other placement (not under QUICK: those
 # rows justify the default placement, they do not answer the question).
 others=
 [ -n "$q" ] || for p in 0 2; do [ "$p" = "$default" ] || others="$others $p"; done
-step=0 nsteps=$((6 + $(echo $others | wc -w)))
+step=0 nsteps=$((7 + $(echo $others | wc -w)))
 progress() {
 	step=$((step + 1))
 	echo "bench-progress: $step/$nsteps $*" >&2
@@ -47,6 +47,36 @@ LWS_BACKEND=futex lws-scale --impls threads $q
 # Go's goroutines and channels in the same boot (GOMAXPROCS = vCPUs).
 progress "lws-go"
 lws-go ${QUICK:+-quick} -only env,chan-pingpong,chan-throughput,create,memory,ring,fanout
+
+# The headline pair again, the two programs taking turns one repetition at
+# a time: the host's speed drifts within a boot (by up to 2x over minutes
+# here), and the rows above come from programs run minutes apart.  Rows
+# ns_per_roundtrip_paired: the median of the runs with p10/p90 by nearest
+# rank, as bench/common/benchutil.h computes them.
+progress "headline: lws-chan and lws-go taking turns"
+i=0
+while [ $i -lt 5 ]; do
+	i=$((i + 1))
+	lws-chan --headline --reps 1 $q
+	lws-go ${QUICK:+-quick} -reps 1 -only chan-pingpong
+done | awk -F, -v OFS=, '
+	$2 == "chan-pingpong" && $4 == "ns_per_roundtrip" && ($3 == "go" || $3 ~ /^threads-/) {
+		k = $1 OFS $2 OFS $3
+		if (!(k in n)) order[++nk] = k
+		x[k, ++n[k]] = $5 + 0
+	}
+	function rank(k, p,   r) { r = int(p * n[k]); if (r < p * n[k]) r++; return x[k, r < 1 ? 1 : r] }
+	END {
+		for (j = 1; j <= nk; j++) {
+			k = order[j]
+			for (a = 2; a <= n[k]; a++)	# insertion sort
+				for (b = a; b > 1 && x[k, b - 1] > x[k, b]; b--) {
+					t = x[k, b]; x[k, b] = x[k, b - 1]; x[k, b - 1] = t
+				}
+			m = n[k] % 2 ? x[k, (n[k] + 1) / 2] : (x[k, n[k] / 2] + x[k, n[k] / 2 + 1]) / 2
+			print k, "ns_per_roundtrip_paired", m, "ns", rank(k, 0.1), rank(k, 0.9), n[k]
+		}
+	}'
 
 reload() {
 	rmmod lwswitch && insmod /payload/lwswitch.ko placement="$1" &&
