@@ -277,7 +277,7 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 		note = note != "" ? "GOMAXPROCS " note (env(k, "cpus") != "" ? ", " env(k, "cpus") " vCPUs" : "") : ""
 		a1 += t_ratio(5, k, "threads-switchto / go chan-pingpong", v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip"), g, "<=", 4, note)
 		# The same pair measured in alternating processes (guest-bench.sh):
-		# immune to a drift of the host's speed between the two programs.
+		# a drift of the host's speed between the two programs hits both alike.
 		x = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip_paired")
 		y = v(k, "chan-pingpong", "go", "ns_per_roundtrip_paired")
 		n = RUNS[k SUBSEP "chan-pingpong" SUBSEP "go" SUBSEP "ns_per_roundtrip_paired"]
