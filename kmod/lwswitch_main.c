@@ -105,37 +105,13 @@ void lws_member_remove(struct lws_member *m, enum lws_why why)
 }
 
 /*
- * xa_load() for a caller inside rcu_read_lock(): the same walk without a
- * read-side section of its own, so that the hand-off path makes its two
- * lookups under one.
- */
-static inline void *lws_xa_load_rcu(struct xarray *xa, unsigned long index)
-{
-	XA_STATE(xas, xa, index);
-	void *entry;
-
-	do {
-		entry = xas_load(&xas);
-		if (xa_is_zero(entry))
-			entry = NULL;
-	} while (xas_retry(&xas, entry));
-	return entry;
-}
-
-/*
  * The caller's membership of @d, or NULL.  Stable for the caller: only its
  * own thread (UNREGISTER, exit, exec) or the domain's release, which cannot
- * run during an ioctl on the domain, removes it.  lws_self_rcu(): the
- * same, for a caller inside rcu_read_lock().
+ * run during an ioctl on the domain, removes it.
  */
 static inline struct lws_member *lws_self(struct lws_domain *d)
 {
 	return xa_load(&d->by_tid, current->pid);
-}
-
-static inline struct lws_member *lws_self_rcu(struct lws_domain *d)
-{
-	return lws_xa_load_rcu(&d->by_tid, current->pid);
 }
 
 /*
@@ -287,7 +263,7 @@ static int lws_target(struct lws_domain *d, struct lws_member *me, u32 handle,
 
 	if (!handle || handle == me->handle)
 		return -EINVAL;
-	t = lws_xa_load_rcu(&d->members, handle);
+	t = xa_load(&d->members, handle);
 	if (!t || lws_member_leaving(t))
 		return -ESRCH;
 	*tp = t;
@@ -304,22 +280,21 @@ static long lws_ioc_switchto(struct lws_domain *d, void __user *uarg)
 	ret = lws_get_hop(&hop, uarg, LWS_HOP_TIMEOUTS);
 	if (ret)
 		return ret;
-
-	/* Both lookups under one read-side section; @me stays ours after. */
-	rcu_read_lock();
-	me = lws_self_rcu(d);
-	if (!me) {
-		rcu_read_unlock();
+	me = lws_self(d);
+	if (!me)
 		return -EPERM;
-	}
 	deadline = lws_deadline(&hop);
 	lws_stat_inc(LWS_STAT_SWITCHTO);
+
+	rcu_read_lock();
 	ret = lws_target(d, me, hop.target, &t);
 	if (!ret && !refcount_inc_not_zero(&t->ref))
 		ret = -ESRCH;
-	rcu_read_unlock();
-	if (ret)
+	if (ret) {
+		rcu_read_unlock();
 		return ret;
+	}
+	rcu_read_unlock();
 
 	/*
 	 * Publish what we are blocked on before the resume (whose xchg is a
@@ -346,17 +321,15 @@ static long lws_ioc_wake(struct lws_domain *d, void __user *uarg)
 	ret = lws_get_hop(&hop, uarg, LWSWITCH_HOP_HERE);
 	if (ret)
 		return ret;
+	me = lws_self(d);
+	if (!me)
+		return -EPERM;
+	lws_stat_inc(LWS_STAT_WAKE);
 
 	rcu_read_lock();
-	me = lws_self_rcu(d);
-	if (me) {
-		lws_stat_inc(LWS_STAT_WAKE);
-		ret = lws_target(d, me, hop.target, &t);
-		if (!ret)
-			lws_resume(me, t, hop.flags & LWSWITCH_HOP_HERE);
-	} else {
-		ret = -EPERM;
-	}
+	ret = lws_target(d, me, hop.target, &t);
+	if (!ret)
+		lws_resume(me, t, hop.flags & LWSWITCH_HOP_HERE);
 	rcu_read_unlock();
 	return ret;
 }
