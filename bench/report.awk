@@ -190,7 +190,7 @@ function reading_col(k,   cj, c, mj, m, s, x, y, z, g, f, r, ij, i, cm, w, busy,
 	y = v(k, "chan-pingpong", "go", "ns_per_roundtrip_paired")
 	if (x != "" && y != "" && y > 0)
 		say(sprintf("Measured again with lws-chan and lws-go taking turns, one run each at a time (medians of %s runs each; a drift of the host's speed between the two programs then hits both alike), the same ratio was %.2f×.",
-			    RUNS[k SUBSEP "chan-pingpong" SUBSEP "go" SUBSEP "ns_per_roundtrip_paired"], x / y))
+			    runs(k, "chan-pingpong", "go", "ns_per_roundtrip_paired"), x / y))
 	x = v(k, "chan-pingpong", "coro", "ns_per_roundtrip")
 	if (x != "" && g != "" && g > 0)
 		say(sprintf("The coroutine channel round trip took %.2f× Go's, %s the ≤ 0.5 target.", x / g, above_below(x / g, 0.5)))

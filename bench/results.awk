@@ -49,6 +49,7 @@ function v(k, c, i, m,   key) {
 	return (key in VAL) ? VAL[key] : ""
 }
 function unit_of(k, c, i, m) { return UNIT[k SUBSEP c SUBSEP i SUBSEP m] }
+function runs(k, c, i, m) { return RUNS[k SUBSEP c SUBSEP i SUBSEP m] }
 function env(col, key) { return ENV[col SUBSEP key] }
 
 # The columns in order (host first), into COLS[1..N_COLS]; the other
@@ -280,7 +281,7 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 		# a drift of the host's speed between the two programs hits both alike.
 		x = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip_paired")
 		y = v(k, "chan-pingpong", "go", "ns_per_roundtrip_paired")
-		n = RUNS[k SUBSEP "chan-pingpong" SUBSEP "go" SUBSEP "ns_per_roundtrip_paired"]
+		n = runs(k, "chan-pingpong", "go", "ns_per_roundtrip_paired")
 		t_ratio(5, k, "the same, alternated runs", x, y, "<=", 4,
 			"medians of " n " runs each, lws-chan and lws-go taking turns")
 		a2 += t_ratio(5, k, "coro / go chan-pingpong", v(k, "chan-pingpong", "coro", "ns_per_roundtrip"), g, "<=", 0.5, note)
