@@ -15,9 +15,12 @@
  * The counting protocol ("every token delivered exactly once").  Tokens do
  * not count (two resumes before a wait leave one), so each member has a
  * one-slot mailbox in shared memory and a sender may only resume a member
- * whose mailbox it filled (compare-and-swap from empty) with a unique
- * baton naming the sending process.  Hence every member has at most one
- * resume in flight, and:
+ * whose mailbox it filled (compare-and-swap from empty) with a baton that
+ * names the sending process and is unique to the sending thread (its
+ * thread and a sequence number of its own: a baton another thread could
+ * also make would let a sender's later compare-and-swap mistake the
+ * other's baton for its own, and mark a resume delivered before it was
+ * made).  Hence every member has at most one resume in flight, and:
  *  - a wait that returns 0 must find a baton in its mailbox (else a resume
  *    came from nowhere, or was delivered twice): it takes it, and counts
  *    it as received from the baton's process;
@@ -63,7 +66,9 @@
 #define SECONDS_DEFAULT	12
 
 #define DELIVERED	(1ull << 63)
-#define BATON(p, seq)	(((uint64_t)((p) + 1) << 32) | (uint32_t)(seq))
+/* Bit 63: DELIVERED; 47..40: thread; 39..32: process + 1; 31..0: sequence. */
+#define BATON(p, t, seq) (((uint64_t)(t) << 40) | ((uint64_t)((p) + 1) << 32) | \
+			  (uint32_t)(seq))
 #define BATON_PROC(v)	((int)(((v) >> 32) & 0xff) - 1)
 
 enum { RUN, STOP, CHECK };
@@ -221,7 +226,7 @@ static void do_send(struct wt *w)
 	h = LOAD(S->slot[j].handle);
 	if (!h)
 		return;
-	val = BATON(w->proc, ++w->seq);
+	val = BATON(w->proc, w->idx, ++w->seq);
 	exp = 0;
 	if (!__atomic_compare_exchange_n(&S->slot[j].mbox, &exp, val, 0,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
