@@ -236,7 +236,11 @@ int lws_chan_recv_timeout(lws_chan_t *ch, void *elem, int64_t timeout_ns);
  * on the caller's CPU.  (lws_chan_send() followed by lws_chan_recv() is
  * two system calls, a wake and a wait: lws_chan_send() cannot know that
  * its caller will block next, and it never delays a wake-up past its own
- * return.)  @tx and @rx may be the same channel.
+ * return.)  When the send has to block, the receiver that takes @out
+ * queues the caller's receive on @rx for it if that receive would block
+ * too (nothing buffered, no sender waiting, @rx open): the caller sleeps
+ * on and is woken once, by the element it receives, rather than woken to
+ * find @rx empty and block again.  @tx and @rx may be the same channel.
  *
  * Return: 0 (sent, and received into @in), or
  *   -EINVAL      @tx or @rx NULL, or an element pointer NULL while its
@@ -358,6 +362,9 @@ int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns);
  * @sys_wait:	LWSWITCH_IOC_WAIT calls.
  * @sys_futex_wake: FUTEX_WAKE calls.
  * @sys_futex_wait: FUTEX_WAIT calls.
+ * @moves:	senders blocked in lws_chan_sendrecv() whose receive this
+ *		thread queued for them instead of waking them (they are not
+ *		counted in @unparks).
  * @reserved:	0.
  */
 struct lws_stats {
@@ -370,7 +377,8 @@ struct lws_stats {
 	uint64_t sys_wait;
 	uint64_t sys_futex_wake;
 	uint64_t sys_futex_wait;
-	uint64_t reserved[7];
+	uint64_t moves;
+	uint64_t reserved[6];
 };
 
 /**

@@ -35,6 +35,10 @@
  * next step is a receive, keeps the wake-up pending across that receive's
  * (bounded, lock-protected) readiness check, and turns wake + block into
  * lws_handoff() when it must block: one SWITCHTO on the switchto backend.
+ * And when lws_chan_sendrecv() blocks in its send, the receiver that takes
+ * its element makes the next step for it if that step is to block anyway:
+ * it queues the caller's receive (move_on()) instead of waking it, so the
+ * caller is woken once, by its reply.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,7 +52,7 @@
 
 #include "internal.h"
 
-enum { W_PENDING = 0, W_CLAIMED = 1, W_CANCELLED = 2 };
+enum { W_PENDING = 0, W_CLAIMED = 1, W_CANCELLED = 2, W_MOVING = 3 };
 
 struct lws_chan {
 	uint32_t lock;			/* chan_lock(): 0 free, 1 held */
@@ -75,6 +79,16 @@ struct lws_wait {
 	 * cancels, so the claim is a plain store (no compare-and-swap).
 	 */
 	int solo;
+	/*
+	 * lws_chan_sendrecv() blocked in its send: the receive it makes
+	 * next (NULL @then_rx for every other waiter).  The receiver that
+	 * takes the element may queue that receive for it instead of waking
+	 * it (move_on()); @moved then tells the waiter its receive is done.
+	 */
+	struct lws_chan *then_rx;
+	void *then_elem;
+	struct lws_sudog *then_sg;
+	int moved;
 };
 
 /* One case of a blocked operation, queued on its channel. */
@@ -153,9 +167,13 @@ static inline void set_len(lws_chan_t *ch, size_t len)
 	__atomic_store_n(&ch->len, len, __ATOMIC_RELAXED);
 }
 
-/* Take the first waiter of @q that is still PENDING, claiming it; unlink
- * the stale ones met on the way.  Called with the channel locked. */
-static struct lws_sudog *dequeue(struct cds_list_head *q)
+/*
+ * Take the first waiter of @q that is still PENDING, claiming it; unlink
+ * the stale ones met on the way.  Called with the channel locked.  A
+ * sendrecv waiter (solo, ->then_rx) taken by a receiver (@mover) is marked
+ * MOVING rather than CLAIMED: it is not finished until move_on() says.
+ */
+static struct lws_sudog *dequeue(struct cds_list_head *q, int mover)
 {
 	while (!cds_list_empty(q)) {
 		struct lws_sudog *sg = cds_list_entry(q->next, struct lws_sudog, node);
@@ -163,7 +181,9 @@ static struct lws_sudog *dequeue(struct cds_list_head *q)
 
 		cds_list_del_init(&sg->node);
 		if (sg->w->solo) {	/* necessarily still PENDING */
-			__atomic_store_n(&sg->w->done, W_CLAIMED, __ATOMIC_RELEASE);
+			__atomic_store_n(&sg->w->done,
+					 mover && sg->w->then_rx ? W_MOVING : W_CLAIMED,
+					 __ATOMIC_RELEASE);
 			return sg;
 		}
 		if (__atomic_compare_exchange_n(&sg->w->done, &exp, W_CLAIMED, 0,
@@ -180,21 +200,21 @@ static inline void complete(struct lws_sudog *sg, int closed)
 }
 
 /*
- * Try to send now.  0: done (*@wake: a receiver to unpark after unlock, or
- * NULL); -EPIPE: closed; -EAGAIN: would block.
+ * Try to send now.  0: done (*@wake: a claimed receiver to wake with
+ * wake_one() after unlock, or NULL); -EPIPE: closed; -EAGAIN: would block.
  */
-static int send_locked(lws_chan_t *ch, const void *elem, struct lws_parker **wake)
+static int send_locked(lws_chan_t *ch, const void *elem, struct lws_wait **wake)
 {
 	struct lws_sudog *sg;
 
 	*wake = NULL;
 	if (ch->closed)
 		return -EPIPE;
-	sg = dequeue(&ch->recvq);
+	sg = dequeue(&ch->recvq, 0);
 	if (sg) {			/* straight into the receiver */
 		copy_elem(ch, sg->elem, elem);
 		complete(sg, 0);
-		*wake = sg->w->parker;
+		*wake = sg->w;
 		return 0;
 	}
 	if (ch->len < ch->cap) {
@@ -208,15 +228,16 @@ static int send_locked(lws_chan_t *ch, const void *elem, struct lws_parker **wak
 }
 
 /*
- * Try to receive now.  0: done; -EPIPE: closed and empty (@elem zeroed);
- * -EAGAIN: would block.
+ * Try to receive now.  0: done (*@wake: a claimed sender to wake with
+ * wake_one() after unlock, or NULL); -EPIPE: closed and empty (@elem
+ * zeroed); -EAGAIN: would block.
  */
-static int recv_locked(lws_chan_t *ch, void *elem, struct lws_parker **wake)
+static int recv_locked(lws_chan_t *ch, void *elem, struct lws_wait **wake)
 {
 	struct lws_sudog *sg;
 
 	*wake = NULL;
-	sg = dequeue(&ch->sendq);
+	sg = dequeue(&ch->sendq, 1);
 	if (sg) {
 		if (ch->cap == 0) {	/* straight from the sender */
 			copy_elem(ch, elem, sg->elem);
@@ -230,7 +251,7 @@ static int recv_locked(lws_chan_t *ch, void *elem, struct lws_parker **wake)
 			ch->sendx = ch->recvx;
 		}
 		complete(sg, 0);
-		*wake = sg->w->parker;
+		*wake = sg->w;
 		return 0;
 	}
 	if (ch->len > 0) {
@@ -252,20 +273,61 @@ static int recv_locked(lws_chan_t *ch, void *elem, struct lws_parker **wake)
 /* Blocking                                                            */
 /* ------------------------------------------------------------------ */
 
-static void wake_one(struct lws_parker *p)
+/*
+ * @w, a sendrecv waiter whose element a receiver just took (MOVING), is
+ * about to receive from w->then_rx.  When that receive would block now
+ * (nothing buffered, no sender queued, not closed), queue it on then_rx
+ * for the waiter, which sleeps on: the receive's sender wakes it once,
+ * instead of a wake here and a second block there.  Two threads that took
+ * to blocking in their sends (each woken by the other's receive, on its
+ * own CPU) are back in the hand-off's lock-step after one such move.
+ * Returns 1 when moved; 0, the waiter CLAIMED, when it must be woken to
+ * receive by itself.  Called with no lock held (then_rx's is taken).
+ */
+static int move_on(struct lws_wait *w)
 {
-	if (p) {
-		lws__stats()->unparks++;
-		lws_unpark(p);
+	lws_chan_t *rx = w->then_rx;
+	struct lws_sudog *sg = w->then_sg;
+
+	chan_lock(rx);
+	if (rx->closed || rx->len > 0 || !cds_list_empty(&rx->sendq)) {
+		chan_unlock(rx);
+		__atomic_store_n(&w->done, W_CLAIMED, __ATOMIC_RELEASE);
+		return 0;
 	}
+	w->moved = 1;
+	sg->elem = w->then_elem;
+	sg->idx = 0;
+	/* Claimed again only under rx's lock, like any receiver. */
+	__atomic_store_n(&w->done, W_PENDING, __ATOMIC_RELAXED);
+	cds_list_add_tail(&sg->node, &rx->recvq);
+	chan_unlock(rx);
+	return 1;
+}
+
+/*
+ * Wake @w, claimed by us and off every queue (it touches its memory no
+ * more after the unpark, nor after move_on() queued it).
+ */
+static void wake_one(struct lws_wait *w)
+{
+	if (!w)
+		return;
+	if (__atomic_load_n(&w->done, __ATOMIC_RELAXED) == W_MOVING && move_on(w)) {
+		lws__stats()->moves++;
+		return;
+	}
+	lws__stats()->unparks++;
+	lws_unpark(w->parker);
 }
 
 /*
  * Block until @w is claimed (0) or @deadline passes (-ETIMEDOUT, and @w
- * is cancelled: no peer touches it any more).  With @target, wake it and
- * block in one lws_handoff().
+ * is cancelled: no peer touches it any more).  With @target (a receiver
+ * we claimed, never a MOVING sender), wake it and block in one
+ * lws_handoff().
  */
-static int wait_for(struct lws_wait *w, int64_t deadline, struct lws_parker *target)
+static int wait_for(struct lws_wait *w, int64_t deadline, struct lws_wait *target)
 {
 	struct lws_stats *st = lws__stats();
 	uint32_t exp;
@@ -274,7 +336,7 @@ static int wait_for(struct lws_wait *w, int64_t deadline, struct lws_parker *tar
 	st->parks++;
 	if (target) {
 		st->handoffs++;
-		rc = lws_handoff(w->parker, target, deadline);
+		rc = lws_handoff(w->parker, target->parker, deadline);
 	} else {
 		rc = lws_park(w->parker, deadline);
 	}
@@ -324,9 +386,10 @@ enum { OP_SEND = LWS_SEND, OP_RECV = LWS_RECV };
  * lws_handoff() if this operation blocks.
  */
 static int chan_op(lws_chan_t *ch, int op, void *elem, int64_t timeout_ns, int busy,
-		   struct lws_parker *pending)
+		   struct lws_wait *pending)
 {
-	struct lws_parker *self, *wake;
+	struct lws_parker *self;
+	struct lws_wait *wake;
 	struct lws_wait w;
 	struct lws_sudog sg;
 	int64_t deadline = lws__deadline(timeout_ns);
@@ -354,6 +417,7 @@ static int chan_op(lws_chan_t *ch, int op, void *elem, int64_t timeout_ns, int b
 	w.fired = 0;
 	w.closed = 0;
 	w.solo = deadline < 0;
+	w.then_rx = NULL;
 	sg.w = &w;
 	sg.elem = elem;
 	sg.idx = 0;
@@ -443,7 +507,8 @@ LWS_EXPORT int lws_chan_recv_timeout(lws_chan_t *ch, void *elem, int64_t timeout
 
 LWS_EXPORT int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx, void *in)
 {
-	struct lws_parker *self, *pending;
+	struct lws_parker *self;
+	struct lws_wait *pending;
 	struct lws_wait w;
 	struct lws_sudog sg;
 	int rc;
@@ -465,12 +530,18 @@ LWS_EXPORT int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx
 		w.done = W_PENDING;
 		w.closed = 0;
 		w.solo = 1;		/* waits below without a deadline */
+		w.then_rx = rx;		/* the receiver may move us on to rx */
+		w.then_elem = in;
+		w.then_sg = &sg;
+		w.moved = 0;
 		sg.w = &w;
 		sg.elem = (void *)out;
 		sg.idx = 0;
 		cds_list_add_tail(&sg.node, &tx->sendq);
 		chan_unlock(tx);
 		wait_for(&w, -1, NULL);
+		if (w.moved)		/* sent, and received too (move_on()) */
+			return w.closed ? -ECONNRESET : 0;
 		if (w.closed)
 			return -EPIPE;
 		pending = NULL;
@@ -497,13 +568,13 @@ LWS_EXPORT int lws_chan_close(lws_chan_t *ch)
 		return -EPIPE;
 	}
 	ch->closed = 1;
-	while ((sg = dequeue(&ch->recvq))) {
+	while ((sg = dequeue(&ch->recvq, 0))) {
 		if (ch->elem_size)
 			memset(sg->elem, 0, ch->elem_size);
 		complete(sg, 1);
 		cds_list_add_tail(&sg->node, &woken);
 	}
-	while ((sg = dequeue(&ch->sendq))) {
+	while ((sg = dequeue(&ch->sendq, 0))) {
 		complete(sg, 1);
 		cds_list_add_tail(&sg->node, &woken);
 	}
@@ -511,7 +582,7 @@ LWS_EXPORT int lws_chan_close(lws_chan_t *ch)
 	/* A claimed waiter stays put until its unpark: read what we need
 	 * (next, the parker) before waking it. */
 	cds_list_for_each_entry_safe(sg, next, &woken, node)
-		wake_one(sg->w->parker);
+		wake_one(sg->w);
 	return 0;
 }
 
@@ -566,8 +637,8 @@ LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
 	uint32_t *poll = poll_stack;
 	lws_chan_t **lockorder = lock_stack;
 	struct lws_sudog *sgs = sg_stack;
-	struct lws_parker *self, *wake = NULL;
-	struct lws_wait w;
+	struct lws_parker *self;
+	struct lws_wait w, *wake = NULL;
 	int64_t deadline;
 	size_t i, nch = 0;
 	int rc, chosen = -1;
@@ -635,6 +706,7 @@ LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
 	w.fired = 0;
 	w.closed = 0;
 	w.solo = 0;
+	w.then_rx = NULL;
 	for (i = 0; i < n; i++) {
 		struct lws_case *c = &cases[i];
 

@@ -72,13 +72,12 @@ static int pingpong(struct __test_metadata *_metadata, int n)
 		ASSERT_EQ(3 * v, r);
 	}
 	/*
-	 * Two steady states exist: the hand-off one (each side finds the
-	 * other blocked in its receive) and one where each side's send blocks
-	 * because the peer, just woken, has not reached its receive yet.
-	 * Which one the warm-up ends in is timing; once the server is seen
-	 * blocked in its receive, the exchange enters the hand-off state and
-	 * stays there: every wake-up is then part of a hand-off, so neither
-	 * side can run ahead of the other.
+	 * The warm-up may start with sends that block (the server not yet in
+	 * its receive); the receiver then moves the blocked side on to its
+	 * receive, and the exchange falls into the hand-off state (each side
+	 * finds the other blocked in its receive).  Once the server is seen
+	 * blocked in its receive, the exchange stays there: every wake-up is
+	 * then part of a hand-off, so neither side can run ahead of the other.
 	 */
 	ASSERT_EQ(0, wait_blocked(&pp.server_tid));
 	v = MARK;
@@ -195,6 +194,255 @@ TEST(send_then_recv_never_defers_the_wake)
 	ASSERT_EQ(0, pp.bad);
 	lws_chan_free(pp.req);
 	lws_chan_free(pp.rep);
+}
+
+/*
+ * lws_chan_sendrecv() blocked in its send: the receiver that takes the
+ * element queues the caller's receive for it when that receive would block
+ * (move_on() in lib/chan.c), so the caller sleeps on and is woken once,
+ * by the reply's sender.  Seen from the receiver's counters: taking the
+ * element unparks nobody; and from the caller's: it blocked once.
+ */
+struct asker {
+	lws_chan_t *tx, *rx;
+	int64_t out, in;
+	int rc;
+	struct lws_stats st;
+};
+
+static void *asker(void *p)
+{
+	struct asker *a = p;
+
+	lws_stats_reset();
+	a->rc = lws_chan_sendrecv(a->tx, &a->out, a->rx, &a->in);
+	lws_stats_get(&a->st);
+	return NULL;
+}
+
+FIXTURE(ask) {
+	struct asker a;
+	lws_thread_t t;
+	struct lws_stats st;	/* ours, right after taking the request */
+};
+
+/* Unbuffered tx and rx; a test may replace rx before take_request(). */
+FIXTURE_SETUP(ask)
+{
+	self->a = (struct asker){ .out = 7, .in = -1 };
+	ASSERT_EQ(0, lws_chan_make(&self->a.tx, sizeof(int64_t), 0));
+	ASSERT_EQ(0, lws_chan_make(&self->a.rx, sizeof(int64_t), 0));
+}
+
+FIXTURE_TEARDOWN(ask)
+{
+	if (self->a.rx != self->a.tx)
+		lws_chan_free(self->a.rx);
+	lws_chan_free(self->a.tx);
+}
+
+/* Start the asker and take its request once its send has blocked. */
+static void take_request(struct __test_metadata *_metadata, FIXTURE_DATA(ask) *self)
+{
+	int64_t v = -1;
+	int rc;
+
+	lws_stats_reset();
+	ASSERT_EQ(0, lws_thread_create(&self->t, asker, &self->a));
+	/* An unbuffered tx gives the element only from a blocked sender. */
+	while ((rc = lws_chan_try_recv(self->a.tx, &v)) == -EAGAIN)
+		sleep_ns(MSEC / 10);
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(self->a.out, v);
+	ASSERT_EQ(0, lws_stats_get(&self->st));
+}
+
+/* Join the asker: it returned @rc with @in received. */
+static void answered(struct __test_metadata *_metadata, FIXTURE_DATA(ask) *self,
+		     int rc, int64_t in)
+{
+	ASSERT_EQ(0, lws_thread_join(self->t, NULL));
+	ASSERT_EQ(rc, self->a.rc);
+	ASSERT_EQ(in, self->a.in);
+}
+
+TEST_F(ask, sendrecv_blocked_send_moves_on_to_its_receive)
+{
+	int64_t reply = 8;
+
+	take_request(_metadata, self);
+	ASSERT_EQ(0, self->st.unparks);		/* moved on, not woken */
+	ASSERT_EQ(1, self->st.moves);
+	/* The asker is queued on rx: the reply goes straight in. */
+	ASSERT_EQ(0, lws_chan_send(self->a.rx, &reply));
+	ASSERT_EQ(0, lws_stats_get(&self->st));
+	ASSERT_EQ(0, self->st.parks);
+	ASSERT_EQ(1, self->st.unparks);
+	answered(_metadata, self, 0, 8);
+	ASSERT_EQ(1, self->a.st.parks);		/* blocked once for both halves */
+	ASSERT_EQ(0, self->a.st.unparks);
+}
+
+TEST_F(ask, sendrecv_moved_receive_sees_the_close)
+{
+	take_request(_metadata, self);
+	ASSERT_EQ(1, self->st.moves);
+	ASSERT_EQ(0, lws_chan_close(self->a.rx));
+	/* sent, then rx closed; @in zeroed, as by lws_chan_recv */
+	answered(_metadata, self, -ECONNRESET, 0);
+	ASSERT_EQ(1, self->a.st.parks);
+}
+
+TEST_F(ask, sendrecv_same_channel_moves_on)
+{
+	int64_t reply = 9;
+
+	lws_chan_free(self->a.rx);
+	self->a.rx = self->a.tx;
+	take_request(_metadata, self);
+	ASSERT_EQ(1, self->st.moves);
+	ASSERT_EQ(0, lws_chan_send(self->a.tx, &reply));
+	answered(_metadata, self, 0, 9);
+	ASSERT_EQ(1, self->a.st.parks);
+}
+
+/* Not moved when its receive would not block: woken to make it itself. */
+TEST_F(ask, sendrecv_not_moved_when_rx_has_an_element)
+{
+	int64_t v = 42;
+
+	lws_chan_free(self->a.rx);
+	ASSERT_EQ(0, lws_chan_make(&self->a.rx, sizeof(int64_t), 1));
+	ASSERT_EQ(0, lws_chan_send(self->a.rx, &v));
+	take_request(_metadata, self);
+	ASSERT_EQ(1, self->st.unparks);
+	ASSERT_EQ(0, self->st.moves);
+	answered(_metadata, self, 0, 42);
+	ASSERT_EQ(0, lws_chan_len(self->a.rx));
+}
+
+TEST_F(ask, sendrecv_not_moved_when_rx_is_closed)
+{
+	ASSERT_EQ(0, lws_chan_close(self->a.rx));
+	take_request(_metadata, self);
+	ASSERT_EQ(1, self->st.unparks);
+	ASSERT_EQ(0, self->st.moves);
+	answered(_metadata, self, -ECONNRESET, 0);
+}
+
+/* rx has a sender queued (a blocked lws_chan_send): woken, and the
+ * asker's own receive takes that sender's element. */
+struct teller {
+	lws_chan_t *ch;
+	int64_t v;
+	volatile pid_t tid;
+	int rc;
+};
+
+static void *teller(void *p)
+{
+	struct teller *tl = p;
+
+	__atomic_store_n(&tl->tid, gettid_(), __ATOMIC_RELEASE);
+	tl->rc = lws_chan_send(tl->ch, &tl->v);
+	return NULL;
+}
+
+TEST_F(ask, sendrecv_not_moved_when_rx_has_a_sender)
+{
+	struct teller tl = { .ch = self->a.rx, .v = 55, .rc = 1 };
+	lws_thread_t tt;
+
+	ASSERT_EQ(0, lws_thread_create(&tt, teller, &tl));
+	ASSERT_EQ(0, wait_blocked(&tl.tid));
+	take_request(_metadata, self);
+	ASSERT_EQ(1, self->st.unparks);
+	ASSERT_EQ(0, self->st.moves);
+	answered(_metadata, self, 0, 55);
+	ASSERT_EQ(0, lws_thread_join(tt, NULL));
+	ASSERT_EQ(0, tl.rc);
+}
+
+/*
+ * Many askers, fewer and slower servers: askers' sends block often, and
+ * their receives are moved on while servers reply, others close.  Every
+ * reply reaches the asker it answers, exactly once.
+ */
+#define ASKERS 4
+#define SERVERS 2
+
+struct board {
+	lws_chan_t *req, *rep[ASKERS];
+	int n;
+	int bad;
+	uint64_t moves;		/* the servers' */
+};
+
+struct many_asker {
+	struct board *b;
+	int id;
+};
+
+static void *many_asker(void *p)
+{
+	struct many_asker *m = p;
+	struct board *b = m->b;
+
+	for (int64_t i = 0; i < b->n; i++) {
+		int64_t out = i * ASKERS + m->id, in = -1;
+
+		if (lws_chan_sendrecv(b->req, &out, b->rep[m->id], &in) || in != out + 1)
+			__atomic_store_n(&b->bad, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *many_server(void *p)
+{
+	struct board *b = p;
+	int64_t v;
+
+	struct lws_stats st;
+
+	lws_stats_reset();
+	while (lws_chan_recv(b->req, &v) == 0) {
+		v++;
+		if (lws_chan_send(b->rep[(v - 1) % ASKERS], &v))
+			__atomic_store_n(&b->bad, 1, __ATOMIC_RELAXED);
+	}
+	lws_stats_get(&st);
+	__atomic_add_fetch(&b->moves, st.moves, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+TEST(sendrecv_many_askers_moved_on_exactly_once)
+{
+	struct board b = { .n = SCALE(3000) };
+	struct many_asker m[ASKERS];
+	lws_thread_t at[ASKERS], st[SERVERS];
+
+	ASSERT_EQ(0, lws_chan_make(&b.req, sizeof(int64_t), 0));
+	for (int i = 0; i < ASKERS; i++)
+		ASSERT_EQ(0, lws_chan_make(&b.rep[i], sizeof(int64_t), 0));
+	for (int i = 0; i < SERVERS; i++)
+		ASSERT_EQ(0, lws_thread_create(&st[i], many_server, &b));
+	for (int i = 0; i < ASKERS; i++) {
+		m[i] = (struct many_asker){ .b = &b, .id = i };
+		ASSERT_EQ(0, lws_thread_create(&at[i], many_asker, &m[i]));
+	}
+	for (int i = 0; i < ASKERS; i++)
+		ASSERT_EQ(0, lws_thread_join(at[i], NULL));
+	ASSERT_EQ(0, lws_chan_close(b.req));
+	for (int i = 0; i < SERVERS; i++)
+		ASSERT_EQ(0, lws_thread_join(st[i], NULL));
+	ASSERT_EQ(0, b.bad);
+	TH_LOG("%d requests, %llu of them moved on to their receive", ASKERS * b.n,
+	       (unsigned long long)b.moves);
+	for (int i = 0; i < ASKERS; i++) {
+		ASSERT_EQ(-EAGAIN, lws_chan_try_recv(b.rep[i], &(int64_t){ 0 }));
+		lws_chan_free(b.rep[i]);
+	}
+	lws_chan_free(b.req);
 }
 
 /* Threads that used a channel leave the domain when they exit: far more
