@@ -29,8 +29,8 @@ function env_table(   n, cols, j, k, seen, keys, labels, nk, kj, row, x, any) {
 	for (j = 1; j <= n_env_col; j++)
 		if (!(env_col[j] in seen)) { cols[++n] = env_col[j]; seen[env_col[j]] = 1 }
 	if (n == 0) { print "No environment was recorded.\n"; return }
-	nk = split("role kernel cpu_model cpus topology numa_nodes memory clocksource cpufreq_governor hypervisor emulation placement gomaxprocs os cc go", keys, " ")
-	split("where|kernel|CPU model|CPUs (vCPUs in a VM)|topology|NUMA nodes|memory|clocksource|cpufreq governor|hypervisor|emulation|lwswitch placement|GOMAXPROCS (go rows)|OS|C compiler|Go", labels, "|")
+	nk = split("role kernel cpu_model cpus topology numa_nodes memory clocksource cpufreq_governor hypervisor emulation host_steal placement gomaxprocs os cc go", keys, " ")
+	split("where|kernel|CPU model|CPUs (vCPUs in a VM)|topology|NUMA nodes|memory|clocksource|cpufreq governor|hypervisor|emulation|CPU time stolen from this machine by its hypervisor, during the column (steal)|lwswitch placement|GOMAXPROCS (go rows)|OS|C compiler|Go", labels, "|")
 	row = "| |"
 	for (j = 1; j <= n; j++) row = row " " md(col_label(cols[j])) " |"
 	print row
@@ -318,7 +318,12 @@ function emulation() {
 	print "- even those move from boot to boot: on this project's machine the same row has differed by up to 2×"
 	print "  between boots an hour apart, and switchto / futex-pinned on 6.1 was 0.72 in one full run and 1.26 in"
 	print "  the next, with the same module.  Confirm a ratio in a second run before trusting it near its target;"
-	print "  `make bench-hop-profile` counts the kernel work per hop, which moves far less;"
+	print "  `make bench-hop-profile` counts the kernel work per hop, which moves far less.  One influence can"
+	print "  be measured from here: when this machine is itself a virtual machine, its hypervisor takes CPU time"
+	print "  away from it (\"steal\" in /proc/stat; the environment table gives the share per column).  On this"
+	print "  project's machine, during one boot's ping-pong, 15–35 % of the machine's CPU time went that way"
+	print "  (200 ms samples), while the time per round trip of stretches of 250 round trips, each stretch with"
+	print "  one SWITCHTO per hop, moved between about 30 and 90 µs;"
 	print "- the host column is a native run (no ratio with a VM column is ever formed); its absolute figures are"
 	print "  this machine's, which may itself be a virtual machine (see the environment)."
 	print ""
