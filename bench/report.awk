@@ -188,7 +188,13 @@ function reading_col(k,   cj, c, mj, m, s, x, y, z, g, f, r, ij, i, cm, w, busy,
 	}
 	x = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip_paired")
 	y = v(k, "chan-pingpong", "go", "ns_per_roundtrip_paired")
-	if (x != "" && y != "" && y > 0)
+	r = v(k, "chan-pingpong", "threads-switchto", "go_ratio_paired")
+	if (x != "" && y != "" && y > 0 && r != "")
+		say(sprintf("Measured again with lws-chan and lws-go taking turns, one run each at a time (%s turns; a drift of the host's speed between the two programs then hits both alike), the ratio of the two runs of a turn had a median of %.2f× (p10–p90 %.2f–%.2f×; the ratio of the two programs' medians was %.2f×).",
+			    runs(k, "chan-pingpong", "threads-switchto", "go_ratio_paired"), r,
+			    p10(k, "chan-pingpong", "threads-switchto", "go_ratio_paired"),
+			    p90(k, "chan-pingpong", "threads-switchto", "go_ratio_paired"), x / y))
+	else if (x != "" && y != "" && y > 0)
 		say(sprintf("Measured again with lws-chan and lws-go taking turns, one run each at a time (medians of %s runs each; a drift of the host's speed between the two programs then hits both alike), the same ratio was %.2f×.",
 			    runs(k, "chan-pingpong", "go", "ns_per_roundtrip_paired"), x / y))
 	x = v(k, "chan-pingpong", "coro", "ns_per_roundtrip")

@@ -51,11 +51,15 @@ lws-go ${QUICK:+-quick} -only env,chan-pingpong,chan-throughput,create,memory,ri
 # The headline pair again, the two programs taking turns one repetition at
 # a time: the host's speed drifts within a boot (by up to 2x over minutes
 # here), and the rows above come from programs run minutes apart.  Rows
-# ns_per_roundtrip_paired: the median of the runs with p10/p90 by nearest
-# rank, as bench/common/benchutil.h computes them.
+# ns_per_roundtrip_paired: the median of each program's runs, with p10/p90
+# by nearest rank, as bench/common/benchutil.h computes them; and
+# go_ratio_paired (threads row): the median of the ratios of the two runs
+# of each turn, which also cancels a drift between turns.
 progress "headline: lws-chan and lws-go taking turns"
+turns=9
+[ -n "$q" ] && turns=5
 i=0
-while [ $i -lt 5 ]; do
+while [ $i -lt $turns ]; do
 	i=$((i + 1))
 	lws-chan --headline --reps 1 $q
 	lws-go ${QUICK:+-quick} -reps 1 -only chan-pingpong
@@ -64,18 +68,25 @@ done | awk -F, -v OFS=, '
 		k = $1 OFS $2 OFS $3
 		if (!(k in n)) order[++nk] = k
 		x[k, ++n[k]] = $5 + 0
+		if ($3 == "go") go[n[k]] = $5 + 0
+		else { th[n[k]] = $5 + 0; thk = k }
 	}
 	function rank(k, p,   r) { r = int(p * n[k]); if (r < p * n[k]) r++; return x[k, r < 1 ? 1 : r] }
+	# The median and p10/p90 of the values x[k, 1..n[k]], as row LABEL.
+	function put(k, label, metric, unit,   a, b, t, m) {
+		for (a = 2; a <= n[k]; a++)	# insertion sort
+			for (b = a; b > 1 && x[k, b - 1] > x[k, b]; b--) {
+				t = x[k, b]; x[k, b] = x[k, b - 1]; x[k, b - 1] = t
+			}
+		m = n[k] % 2 ? x[k, (n[k] + 1) / 2] : (x[k, n[k] / 2] + x[k, n[k] / 2 + 1]) / 2
+		print label, metric, m, unit, rank(k, 0.1), rank(k, 0.9), n[k]
+	}
 	END {
-		for (j = 1; j <= nk; j++) {
-			k = order[j]
-			for (a = 2; a <= n[k]; a++)	# insertion sort
-				for (b = a; b > 1 && x[k, b - 1] > x[k, b]; b--) {
-					t = x[k, b]; x[k, b] = x[k, b - 1]; x[k, b - 1] = t
-				}
-			m = n[k] % 2 ? x[k, (n[k] + 1) / 2] : (x[k, n[k] / 2] + x[k, n[k] / 2 + 1]) / 2
-			print k, "ns_per_roundtrip_paired", m, "ns", rank(k, 0.1), rank(k, 0.9), n[k]
-		}
+		for (j = 1; j <= nk; j++)
+			put(order[j], order[j], "ns_per_roundtrip_paired", "ns")
+		for (t = 1; (t in th) && (t in go); t++)
+			if (go[t] > 0) x["ratio", ++n["ratio"]] = th[t] / go[t]
+		if (n["ratio"]) put("ratio", thk, "go_ratio_paired", "x")
 	}'
 
 reload() {
