@@ -9,8 +9,8 @@
  *
  * Locking and claiming:
  *  - Each channel has a lock (a spinlock, chan_lock()) that covers its
- *    buffer, queues and closed flag.  lws_select() locks all its channels in address order (each
- *    once), like Go's sellock.
+ *    buffer, queues and closed flag.  lws_select() locks all its
+ *    channels in address order (each once), like Go's sellock.
  *  - A waiter is taken by a peer only after it wins the claim,
  *    compare-and-swap of w->done from PENDING to CLAIMED, made while
  *    holding the lock of the channel the sudog is queued on (a plain
@@ -26,6 +26,13 @@
  *    unpark is the last touch of the waiter's memory (on its stack), and
  *    its release/acquire pair carries the happens-before edge of the
  *    hand-off.
+ *  - One exception: a receiver that takes a blocked lws_chan_sendrecv()'s
+ *    element marks it MOVING, not CLAIMED, and after unlocking either
+ *    queues the waiter's receive on its reply channel (PENDING again,
+ *    under that channel's lock; no unpark, and that queueing is the
+ *    receiver's last touch) or makes it CLAIMED and unparks it.  The
+ *    waiter only ever takes CLAIMED for an answer, so it sleeps through
+ *    the move.
  *
  * The hand-off (see lws_chan_sendrecv in lwswitch.h): a send that finds a
  * blocked receiver unparks it before returning (Go's goready): a wake-up
