@@ -286,7 +286,6 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 		x = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip_paired")
 		y = v(k, "chan-pingpong", "go", "ns_per_roundtrip_paired")
 		z = v(k, "chan-pingpong", "threads-switchto", "go_ratio_paired")
-		n = runs(k, "chan-pingpong", "go", "ns_per_roundtrip_paired")
 		if (z != "")
 			t_ratio(5, k, "the same, alternated runs", z, 1, "<=", 4,
 				sprintf("median of %s turns' ratios (lws-chan and lws-go taking turns; p10..p90 %.2f..%.2f)",
@@ -295,7 +294,8 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 					p90(k, "chan-pingpong", "threads-switchto", "go_ratio_paired")))
 		else
 			t_ratio(5, k, "the same, alternated runs", x, y, "<=", 4,
-				"medians of " n " runs each, lws-chan and lws-go taking turns")
+				"medians of " runs(k, "chan-pingpong", "go", "ns_per_roundtrip_paired") \
+				" runs each, lws-chan and lws-go taking turns")
 		a2 += t_ratio(5, k, "coro / go chan-pingpong", v(k, "chan-pingpong", "coro", "ns_per_roundtrip"), g, "<=", 0.5, note)
 		a3 += t_ratio(5, k, "threads-switchto ring: ns/hop N=10000 / N=2", v(k, "ring", "threads-switchto", "ns_per_hop_n10000"),
 			      v(k, "ring", "threads-switchto", "ns_per_hop_n2"), "<=", 2, "")
