@@ -49,6 +49,14 @@ $(HOST_BENCH_BIN)/lws-host-pthread: $(TOP)/bench/peers/pthread/pthread.c $(HOST_
 	@mkdir -p $(@D)
 	$(CC) $(HOST_BENCH_CFLAGS) -o $@ $<
 
+# The turns: lws-host-coro (pingpong, chan) and lws-host-boost again,
+# HOST_TURNS times one after the other, HOST_TURN_REPS repetitions each
+# (bench/host/paired.awk: one process of lws-host-coro runs its scheduler
+# paths at one of two speeds for its whole life, so the coroutine targets
+# are judged on many processes, not one).
+HOST_TURNS	= $(if $(filter-out 0,$(QUICK)),7,15)
+HOST_TURN_REPS	:= 3
+
 # Order: the pingpong impls close together in time; memory last, each in
 # its own process (a clean RSS baseline).
 bench-host: $(HOST_BENCH_PROGS)
@@ -62,6 +70,24 @@ bench-host: $(HOST_BENCH_PROGS)
 	run $(HOST_BENCH_BIN)/lws-host-coro $(HOST_BENCH_ARGS) pingpong chan create; \
 	run $(HOST_BENCH_BIN)/lws-host-boost $(HOST_BENCH_ARGS); \
 	run $(HOST_BENCH_BIN)/lws-host-ucontext $(HOST_BENCH_ARGS); \
+	turns() { \
+	  echo "bench-host: lws-host-coro and lws-host-boost taking turns" >&2; \
+	  : > $(HOST_BENCH_CSV).turns; i=0; \
+	  while [ $$i -lt $(HOST_TURNS) ]; do \
+	    i=$$((i + 1)); echo "bench-host: turn $$i/$(HOST_TURNS)" >&2; \
+	    for p in "$$@"; do \
+	      timeout $(HOST_BENCH_TIMEOUT) $$p $(HOST_BENCH_ARGS) -r $(HOST_TURN_REPS) \
+	        $$(case $$p in *coro) echo pingpong chan;; esac) \
+	        > $(HOST_BENCH_CSV).turn 2> $(HOST_BENCH_CSV).err || \
+	        { rc=$$?; cat $(HOST_BENCH_CSV).err >&2; \
+	          echo "bench-host: FAILED ($$rc): $$p (turn $$i)" >&2; fail=1; }; \
+	      sed "s/^/$$i,/" $(HOST_BENCH_CSV).turn >> $(HOST_BENCH_CSV).turns; \
+	    done; \
+	  done; \
+	  awk -f $(TOP)/bench/host/paired.awk $(HOST_BENCH_CSV).turns >> $(HOST_BENCH_CSV).tmp; \
+	  rm -f $(HOST_BENCH_CSV).turn $(HOST_BENCH_CSV).turns $(HOST_BENCH_CSV).err; \
+	}; \
+	turns $(HOST_BENCH_BIN)/lws-host-coro $(HOST_BENCH_BIN)/lws-host-boost; \
 	run $(HOST_BENCH_BIN)/lws-host-pthread $(HOST_BENCH_ARGS) create; \
 	run $(HOST_BENCH_BIN)/lws-host-coro $(HOST_BENCH_ARGS) memory; \
 	run $(HOST_BENCH_BIN)/lws-host-pthread $(HOST_BENCH_ARGS) memory; \

@@ -201,6 +201,32 @@ function reading_col(k,   cj, c, mj, m, s, x, y, z, g, f, r, ij, i, cm, w, busy,
 	if (x != "" && g != "" && g > 0)
 		say(sprintf("The coroutine channel round trip took %.2f× Go's, %s the ≤ 0.5 target.", x / g, above_below(x / g, 0.5)))
 
+	# The coroutine core against Boost.Context (host), one process and many.
+	x = v(k, "pingpong", "coro", "ns_per_roundtrip")
+	y = v(k, "pingpong", "boost-context", "ns_per_roundtrip")
+	if (x != "" && y != "" && y > 0) {
+		s = sprintf("Two coroutines yielding to each other took %.2f× Boost.Context's bare `jump_fcontext()` round trip, %s the ≤ 1.1 target", x / y, above_below(x / y, 1.1))
+		r = v(k, "pingpong", "coro", "boost_ratio_paired")
+		if (r != "" && has(k, "pingpong", "coro", "ns_per_roundtrip_paired") && has(k, "pingpong", "boost-context", "ns_per_roundtrip_paired"))
+			s = s sprintf("; over %s turns of the two programs in short processes, the median of a turn's ratio was %.2f× (p10–p90 %.2f–%.2f×). A process of `lws-host-coro` runs the scheduler's paths at one of two speeds for its whole life: its yield round trip ranged %s–%s (p10–p90 over the turns), Boost.Context's %s–%s",
+				      runs(k, "pingpong", "coro", "boost_ratio_paired"), r,
+				      p10(k, "pingpong", "coro", "boost_ratio_paired"), p90(k, "pingpong", "coro", "boost_ratio_paired"),
+				      fmt(p10(k, "pingpong", "coro", "ns_per_roundtrip_paired"), "ns"),
+				      fmt(p90(k, "pingpong", "coro", "ns_per_roundtrip_paired"), "ns"),
+				      fmt(p10(k, "pingpong", "boost-context", "ns_per_roundtrip_paired"), "ns"),
+				      fmt(p90(k, "pingpong", "boost-context", "ns_per_roundtrip_paired"), "ns"))
+		say(s ".")
+	}
+	x = v(k, "chan-pingpong", "coro", "ns_per_roundtrip")
+	y = v(k, "pingpong", "coro", "ns_per_roundtrip")
+	r = v(k, "chan-pingpong", "coro", "pingpong_ratio_paired")
+	if (k == "host" && x != "" && y != "" && y > 0)
+		say(sprintf("A coroutine channel round trip took %.2f× the yield round trip, %s the ≤ 8 target%s.", x / y, above_below(x / y, 8),
+			    r == "" ? "" : sprintf("; the median of each process's own ratio over %s turns was %.2f× (p10–p90 %.2f–%.2f×), both rows of a process sharing its speed",
+						   runs(k, "chan-pingpong", "coro", "pingpong_ratio_paired"), r,
+						   p10(k, "chan-pingpong", "coro", "pingpong_ratio_paired"),
+						   p90(k, "chan-pingpong", "coro", "pingpong_ratio_paired"))))
+
 	# The module against the kernel's own hand-offs.
 	x = v(k, "pingpong", "switchto", "ns_per_roundtrip")
 	if (x != "") {

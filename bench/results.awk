@@ -196,6 +196,14 @@ function t_ratio(issue, k, name, x, y, op, lim, note,   r, ok) {
 	t_add(issue, k, name, sprintf("%.2f", r), op " " lim, ok ? "met" : "MISSED", note)
 	return 1
 }
+# A ratio row of turns (already a ratio): the median of the turns' ratios.
+function t_paired(issue, k, name, c, i, m, lim, how,   z) {
+	z = v(k, c, i, m)
+	if (z == "") return 0
+	return t_ratio(issue, k, name, z, 1, "<=", lim,
+		       sprintf("median of %s turns' ratios (%s; p10..p90 %.2f..%.2f)",
+			       runs(k, c, i, m), how, p10(k, c, i, m), p90(k, c, i, m)))
+}
 function t_missing(issue, name, want, why) { t_add(issue, "-", name, DASH, want, "n/a", why) }
 
 function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, nvc, bad, run_k, run_q, el) {
@@ -257,8 +265,13 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 	for (ci = 1; ci <= N_COLS; ci++) {
 		k = COLS[ci]
 		x = v(k, "pingpong", "coro", "ns_per_roundtrip")
+		# Each also over many short processes (bench/host/paired.awk).
 		a1 += t_ratio(4, k, "coro pingpong / boost-context pingpong", x, v(k, "pingpong", "boost-context", "ns_per_roundtrip"), "<=", 1.1, "")
+		t_paired(4, k, "the same, alternated processes", "pingpong", "coro", "boost_ratio_paired", 1.1,
+			 "lws-host-coro and lws-host-boost taking turns")
 		a2 += t_ratio(4, k, "coro chan-pingpong / coro pingpong", v(k, "chan-pingpong", "coro", "ns_per_roundtrip"), x, "<=", 8, "")
+		t_paired(4, k, "the same, alternated processes", "chan-pingpong", "coro", "pingpong_ratio_paired", 8,
+			 "each lws-host-coro process of the turns: its own two rows")
 		y = v(k, "memory", "coro", "bytes_per_unit"); n = v(k, "memory", "coro", "units")
 		if (y != "") {
 			a3++
@@ -287,11 +300,8 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 		y = v(k, "chan-pingpong", "go", "ns_per_roundtrip_paired")
 		z = v(k, "chan-pingpong", "threads-switchto", "go_ratio_paired")
 		if (z != "")
-			t_ratio(5, k, "the same, alternated runs", z, 1, "<=", 4,
-				sprintf("median of %s turns' ratios (lws-chan and lws-go taking turns; p10..p90 %.2f..%.2f)",
-					runs(k, "chan-pingpong", "threads-switchto", "go_ratio_paired"),
-					p10(k, "chan-pingpong", "threads-switchto", "go_ratio_paired"),
-					p90(k, "chan-pingpong", "threads-switchto", "go_ratio_paired")))
+			t_paired(5, k, "the same, alternated runs", "chan-pingpong", "threads-switchto", "go_ratio_paired", 4,
+				 "lws-chan and lws-go taking turns")
 		else
 			t_ratio(5, k, "the same, alternated runs", x, y, "<=", 4,
 				"medians of " runs(k, "chan-pingpong", "go", "ns_per_roundtrip_paired") \

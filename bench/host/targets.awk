@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # targets.awk — the coroutine targets from the host rows (bench-host's CSV,
 # no header: kernel,case,impl,metric,value,unit,p10,p90,runs), as same-run
-# ratios of the medians, printed as a small block (bench/host.mk sends it
-# to stderr).  Never fails: the targets are reported, not enforced.
+# ratios of the medians, and the ratios of the turns (paired.awk) as
+# their own rows give them, printed as a small block (bench/host.mk sends
+# it to stderr).  Never fails: the targets are reported, not enforced.
 BEGIN { FS = "," }
-NF == 9 { val[$2 SUBSEP $3 SUBSEP $4] = $5; unit[$2 SUBSEP $3 SUBSEP $4] = $6 }
+NF == 9 {
+	k = $2 SUBSEP $3 SUBSEP $4
+	val[k] = $5; unit[k] = $6; lo[k] = $7; hi[k] = $8; nrun[k] = $9
+}
 function v(c, i, m) { return val[c SUBSEP i SUBSEP m] }
 function line(name, x, y, op, lim, fmt,   r, ok) {
 	if (x == "" || y == "" || y + 0 <= 0) {
@@ -15,12 +19,24 @@ function line(name, x, y, op, lim, fmt,   r, ok) {
 	ok = (op == "<=") ? (r <= lim) : (r >= lim)
 	printf "  %-44s " fmt "  (target %s %s: %s)\n", name, r, op, lim, ok ? "met" : "MISSED"
 }
+# A paired ratio row (already a ratio): median of its turns, p10..p90.
+function paired(name, c, m, lim,   r, k) {
+	k = c SUBSEP "coro" SUBSEP m
+	if (!(k in val))
+		return
+	r = val[k]
+	printf "  %-44s %6.2f  (target <= %s: %s; the same, median of %d turns' ratios, p10..p90 %.2f..%.2f)\n",
+	       name, r, lim, r <= lim ? "met" : "MISSED", nrun[k], lo[k], hi[k]
+}
 END {
-	print "targets (host, same run; medians):"
+	print "targets (host, same run; medians; \"the same\": alternated processes):"
 	line("coro pingpong / boost-context pingpong", v("pingpong", "coro", "ns_per_roundtrip"),
 	     v("pingpong", "boost-context", "ns_per_roundtrip"), "<=", 1.1, "%6.2f")
 	line("coro chan-pingpong / coro pingpong", v("chan-pingpong", "coro", "ns_per_roundtrip"),
 	     v("pingpong", "coro", "ns_per_roundtrip"), "<=", 8, "%6.2f")
+	# The turns (paired.awk): the median of many processes' own ratios.
+	paired("coro pingpong / boost-context pingpong", "pingpong", "boost_ratio_paired", 1.1)
+	paired("coro chan-pingpong / coro pingpong", "chan-pingpong", "pingpong_ratio_paired", 8)
 	m = v("memory", "coro", "bytes_per_unit"); n = v("memory", "coro", "units")
 	if (m == "")
 		printf "  %-44s n/a\n", "RSS per idle coroutine"
