@@ -54,7 +54,7 @@ enum { ST_FREE, ST_LIVE, ST_JOINSETUP, ST_JOINWAIT, ST_DETACHED, ST_DONE };
 struct lws_worker;
 
 /*
- * The fields lws_co_yield()'s fast path touches (sp, next, parker)
+ * The fields lws_co_yield()'s fast path touches (sp, next, parker, idx)
  * come first: with the 64-byte alignment they share
  * one cache line, so a yield touches one line of each of the two
  * coroutines, and one of the worker.
@@ -95,7 +95,8 @@ struct lws_co {
 	void *tsan_fiber;
 #endif
 } __attribute__((aligned(64)));
-_Static_assert(offsetof(struct lws_co, arrives) < 64, "hot fields in one line");
+_Static_assert(offsetof(struct lws_co, arrives) < 64 && offsetof(struct lws_co, idx) < 60,
+	       "hot fields in one line");
 
 #define LWS_WORKER_STACK_CACHE	16
 

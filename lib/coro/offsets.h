@@ -19,6 +19,7 @@
 #define LWS_CO_SP		0x00	/* void *sp */
 #define LWS_CO_NEXT		0x08	/* struct lws_co *next */
 #define LWS_CO_PARKER		0x18	/* struct lws_parker parker */
+#define LWS_CO_IDX		0x30	/* uint32_t idx */
 
 /* struct lws_co_hints (lws__co_hints) */
 #define LWS_HINTS_DEADLINE	0x00	/* _Atomic int64_t next_deadline */

@@ -137,6 +137,7 @@ _Static_assert(offsetof(struct lws_worker, ltail) == LWS_W_LTAIL, "offsets.h");
 _Static_assert(offsetof(struct lws_co, sp) == LWS_CO_SP, "offsets.h");
 _Static_assert(offsetof(struct lws_co, next) == LWS_CO_NEXT, "offsets.h");
 _Static_assert(offsetof(struct lws_co, parker) == LWS_CO_PARKER, "offsets.h");
+_Static_assert(offsetof(struct lws_co, idx) == LWS_CO_IDX, "offsets.h");
 _Static_assert(sizeof(((struct lws_worker *)0)->n) == 4, "offsets.h");
 _Static_assert(offsetof(struct lws_co_hints, next_deadline) == LWS_HINTS_DEADLINE, "offsets.h");
 _Static_assert(offsetof(struct lws_co_hints, busy) == LWS_HINTS_BUSY, "offsets.h");

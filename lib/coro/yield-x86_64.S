@@ -14,7 +14,8 @@
  * C prototype (include/lwswitch_coro.h):  int lws_co_yield(void);
  *
  * Register use: rdx w (the worker), rdi co (the running coroutine), rsi
- * next (the local queue's head), r9 next->sp, r8 next's return address.
+ * next (the local queue's head), r9 next->sp, r8 next's return address,
+ * ecx next->idx (which copy of the final jump: below).
  * Field offsets: offsets.h, asserted against the structs in sched.c.
  *
  * The fast path, as in C (the invariants that make co->next = NULL,
@@ -34,6 +35,19 @@
  * The switch: the frame of lib/arch/ctx.h (struct lws_ctx_frame), built
  * and taken down exactly as lws_ctx_switch() does, so the contexts it
  * leaves and resumes are interchangeable with those of lws_ctx_switch().
+ *
+ * The jump into @next is one of eight copies, as in lws_ctx_switch(), but
+ * chosen by the low three bits of next->idx (its slot) rather than by a
+ * hash of the target address.  Two coroutines yielding to each other from
+ * look-alike loops reach the jump along the same branch history, so one
+ * indirect jump alternating between their two targets is mispredicted
+ * every time (about twice the round trip here).  A hash of the target
+ * sends them to two copies only as often as the distance between the two
+ * call sites allows: at some distances (144 bytes, say) the two share a
+ * copy in nearly every run, ASLR or not.  Slots are handed out in order,
+ * so two coroutines spawned one after the other always take different
+ * copies, whatever the code layout; eight or more coroutines spread over
+ * all eight.
  */
 
 #include "offsets.h"
@@ -111,8 +125,7 @@ lws_co_yield:
 	stmxcsr	(%rsp)		/* 0x00 MXCSR */
 	fnstcw	4(%rsp)		/* 0x04 x87 control word */
 	movzwl	4(%rsp), %r10d	/* ours, to compare with next's */
-	/* Bits 29-31 of the product depend on all of the low 32 bits. */
-	imull	$0x9e3779b1, %r8d, %ecx
+	movl	LWS_CO_IDX(%rsi), %ecx	/* its slot: which copy of the jump */
 	movq	%rsp, LWS_CO_SP(%rdi)
 	movq	%r9, %rsp	/* now on next's stack */
 	ldmxcsr	(%rsp)
@@ -128,32 +141,32 @@ lws_co_yield:
 	leaq	0x40(%rsp), %rsp	/* the frame and the return address */
 	.cfi_adjust_cfa_offset -0x40
 	xorl	%eax, %eax	/* lws_co_yield() returns 0 */
-	/* One of eight copies of the jump: see lib/arch/ctx-x86_64.S. */
-	testl	$0x20000000, %ecx
+	/* One of eight copies of the jump, by next->idx & 7 (above). */
+	testl	$1, %ecx
 	jnz	101f
-	testl	$0x40000000, %ecx
+	testl	$2, %ecx
 	jnz	102f
-	testl	$0x80000000, %ecx
+	testl	$4, %ecx
 	jnz	103f
 	NOTRACK jmp *%r8
 103:
 	NOTRACK jmp *%r8
 102:
-	testl	$0x80000000, %ecx
+	testl	$4, %ecx
 	jnz	104f
 	NOTRACK jmp *%r8
 104:
 	NOTRACK jmp *%r8
 101:
-	testl	$0x40000000, %ecx
+	testl	$2, %ecx
 	jnz	105f
-	testl	$0x80000000, %ecx
+	testl	$4, %ecx
 	jnz	106f
 	NOTRACK jmp *%r8
 106:
 	NOTRACK jmp *%r8
 105:
-	testl	$0x80000000, %ecx
+	testl	$4, %ecx
 	jnz	107f
 	NOTRACK jmp *%r8
 107:
