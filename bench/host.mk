@@ -36,10 +36,12 @@ $(HOST_BENCH_BIN)/lws-host-coro: $(TOP)/bench/host/coro.c $(HOST_BENCH_DEPS) \
 	$(CC) $(HOST_BENCH_CFLAGS) -I$(TOP)/include -I$(TOP)/lib -o $@ $< \
 	  $(BUILD)/lib/liblwswitch.a
 
-$(HOST_BENCH_BIN)/lws-host-boost: $(TOP)/bench/peers/boost/boost.cpp $(HOST_BENCH_DEPS)
+$(HOST_BENCH_BIN)/lws-host-boost: $(TOP)/bench/peers/boost/boost.cpp $(HOST_BENCH_DEPS) \
+				  $(BUILD)/lib/liblwswitch.a $(TOP)/include/lwswitch.h \
+				  $(TOP)/include/lwswitch_coro.h
 	@mkdir -p $(@D)
-	$(HOST_BENCH_CXX) $(HOST_BENCH_CXXFLAGS) -o $@ $< \
-	  -Wl,-Bstatic -lboost_context -Wl,-Bdynamic
+	$(HOST_BENCH_CXX) $(HOST_BENCH_CXXFLAGS) -I$(TOP)/include -o $@ $< \
+	  $(BUILD)/lib/liblwswitch.a -Wl,-Bstatic -lboost_context -Wl,-Bdynamic
 
 $(HOST_BENCH_BIN)/lws-host-ucontext: $(TOP)/bench/peers/ucontext/ucontext.c $(HOST_BENCH_DEPS)
 	@mkdir -p $(@D)
@@ -51,9 +53,10 @@ $(HOST_BENCH_BIN)/lws-host-pthread: $(TOP)/bench/peers/pthread/pthread.c $(HOST_
 
 # The turns: lws-host-coro (pingpong, chan) and lws-host-boost again,
 # HOST_TURNS times one after the other, HOST_TURN_REPS repetitions each
-# (bench/host/paired.awk: one process of lws-host-coro runs its scheduler
-# paths at one of two speeds for its whole life, so the coroutine targets
-# are judged on many processes, not one).
+# (bench/host/paired.awk: lws-host-coro's scheduler paths run at one of
+# two speeds for stretches of a few hundred milliseconds, so the coroutine
+# targets are judged on many processes, not one).  Then both in
+# alternating windows of one thread (lws-host-boost interleaved).
 HOST_TURNS	= $(if $(filter-out 0,$(QUICK)),7,15)
 HOST_TURN_REPS	:= 3
 
@@ -88,6 +91,7 @@ bench-host: $(HOST_BENCH_PROGS)
 	  rm -f $(HOST_BENCH_CSV).turn $(HOST_BENCH_CSV).turns $(HOST_BENCH_CSV).err; \
 	}; \
 	turns $(HOST_BENCH_BIN)/lws-host-coro $(HOST_BENCH_BIN)/lws-host-boost; \
+	run $(HOST_BENCH_BIN)/lws-host-boost $(HOST_BENCH_ARGS) interleaved; \
 	run $(HOST_BENCH_BIN)/lws-host-pthread $(HOST_BENCH_ARGS) create; \
 	run $(HOST_BENCH_BIN)/lws-host-coro $(HOST_BENCH_ARGS) memory; \
 	run $(HOST_BENCH_BIN)/lws-host-pthread $(HOST_BENCH_ARGS) memory; \

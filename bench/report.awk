@@ -208,13 +208,25 @@ function reading_col(k,   cj, c, mj, m, s, x, y, z, g, f, r, ij, i, cm, w, busy,
 		s = sprintf("Two coroutines yielding to each other took %.2f× Boost.Context's bare `jump_fcontext()` round trip, %s the ≤ 1.1 target", x / y, above_below(x / y, 1.1))
 		r = v(k, "pingpong", "coro", "boost_ratio_paired")
 		if (r != "" && has(k, "pingpong", "coro", "ns_per_roundtrip_paired") && has(k, "pingpong", "boost-context", "ns_per_roundtrip_paired"))
-			s = s sprintf("; over %s turns of the two programs in short processes, the median of a turn's ratio was %.2f× (p10–p90 %.2f–%.2f×). A process of `lws-host-coro` runs the scheduler's paths at one of two speeds for its whole life: its yield round trip ranged %s–%s (p10–p90 over the turns), Boost.Context's %s–%s",
+			s = s sprintf("; over %s turns of the two programs in short processes, the median of a turn's ratio was %.2f× (p10–p90 %.2f–%.2f×). Its yield round trip ranged %s–%s over the turns (p10–p90), Boost.Context's %s–%s: a process of either lasts about a second or less, and the yield path slows by about a third, the bare switches far less, for stretches of a few hundred milliseconds (next item)",
 				      runs(k, "pingpong", "coro", "boost_ratio_paired"), r,
 				      p10(k, "pingpong", "coro", "boost_ratio_paired"), p90(k, "pingpong", "coro", "boost_ratio_paired"),
 				      fmt(p10(k, "pingpong", "coro", "ns_per_roundtrip_paired"), "ns"),
 				      fmt(p90(k, "pingpong", "coro", "ns_per_roundtrip_paired"), "ns"),
 				      fmt(p10(k, "pingpong", "boost-context", "ns_per_roundtrip_paired"), "ns"),
 				      fmt(p90(k, "pingpong", "boost-context", "ns_per_roundtrip_paired"), "ns"))
+		say(s ".")
+	}
+	r = v(k, "pingpong", "coro", "boost_ratio_interleaved")
+	if (r != "") {
+		s = sprintf("Measured in alternating windows of one thread (%s windows of each), the yield round trip was %.2f× Boost.Context's (median of the windows' ratios, p10–p90 %.2f–%.2f×)",
+			    runs(k, "pingpong", "coro", "boost_ratio_interleaved"), r,
+			    p10(k, "pingpong", "coro", "boost_ratio_interleaved"), p90(k, "pingpong", "coro", "boost_ratio_interleaved"))
+		if (has(k, "pingpong", "coro", "boost_ratio_interleaved_quiet") && has(k, "pingpong", "coro", "boost_ratio_interleaved_busy"))
+			s = s sprintf(": %.2f× in the %s windows where a burst of independent additions just before ran at full speed, %.2f× in the %s where it ran at least 1.5× slower (%s %% of the windows). Such bursts halve in speed now and then on this machine, for a few hundred milliseconds, the mark of the core's other hardware thread competing for the execution units, and the yield path, with its run-queue bookkeeping, loses more to that than the bare switches do",
+				      v(k, "pingpong", "coro", "boost_ratio_interleaved_quiet"), runs(k, "pingpong", "coro", "boost_ratio_interleaved_quiet"),
+				      v(k, "pingpong", "coro", "boost_ratio_interleaved_busy"), runs(k, "pingpong", "coro", "boost_ratio_interleaved_busy"),
+				      sprintf("%.0f", v(k, "pingpong", "coro", "busy_window_pct")))
 		say(s ".")
 	}
 	x = v(k, "chan-pingpong", "coro", "ns_per_roundtrip")

@@ -196,13 +196,15 @@ function t_ratio(issue, k, name, x, y, op, lim, note,   r, ok) {
 	t_add(issue, k, name, sprintf("%.2f", r), op " " lim, ok ? "met" : "MISSED", note)
 	return 1
 }
-# A ratio row of turns (already a ratio): the median of the turns' ratios.
+# A ratio row of turns or windows (already a ratio): the median of their
+# ratios.
 function t_paired(issue, k, name, c, i, m, lim, how,   z) {
 	z = v(k, c, i, m)
 	if (z == "") return 0
 	return t_ratio(issue, k, name, z, 1, "<=", lim,
-		       sprintf("median of %s turns' ratios (%s; p10..p90 %.2f..%.2f)",
-			       runs(k, c, i, m), how, p10(k, c, i, m), p90(k, c, i, m)))
+		       sprintf("median of %s %s' ratios (%s; p10..p90 %.2f..%.2f)",
+			       runs(k, c, i, m), m ~ /interleaved/ ? "windows" : "turns", how,
+			       p10(k, c, i, m), p90(k, c, i, m)))
 }
 function t_missing(issue, name, want, why) { t_add(issue, "-", name, DASH, want, "n/a", why) }
 
@@ -269,6 +271,15 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 		a1 += t_ratio(4, k, "coro pingpong / boost-context pingpong", x, v(k, "pingpong", "boost-context", "ns_per_roundtrip"), "<=", 1.1, "")
 		t_paired(4, k, "the same, alternated processes", "pingpong", "coro", "boost_ratio_paired", 1.1,
 			 "lws-host-coro and lws-host-boost taking turns")
+		# And in alternating windows of one thread, split by whether the
+		# core's other hardware thread competed (lws-host-boost interleaved).
+		y = v(k, "pingpong", "coro", "busy_window_pct")
+		t_paired(4, k, "the same, interleaved windows", "pingpong", "coro", "boost_ratio_interleaved", 1.1,
+			 "one thread, " (y == "" ? "" : sprintf("%.0f %% of them on a busy core, ", y)) \
+			 "busy-core windows " (has(k, "pingpong", "coro", "boost_ratio_interleaved_busy") ? \
+			 sprintf("%.2f", v(k, "pingpong", "coro", "boost_ratio_interleaved_busy")) : "n/a"))
+		t_paired(4, k, "the same, interleaved windows on a quiet core", "pingpong", "coro",
+			 "boost_ratio_interleaved_quiet", 1.1, "windows whose integer burst ran at full speed")
 		a2 += t_ratio(4, k, "coro chan-pingpong / coro pingpong", v(k, "chan-pingpong", "coro", "ns_per_roundtrip"), x, "<=", 8, "")
 		t_paired(4, k, "the same, alternated processes", "chan-pingpong", "coro", "pingpong_ratio_paired", 8,
 			 "each lws-host-coro process of the turns: its own two rows")

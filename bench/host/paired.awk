@@ -4,11 +4,13 @@
 # again (bench/host.mk).  Input: their CSV rows, each prefixed with the
 # number of its turn ("TURN,kernel,case,impl,metric,value,unit,p10,p90,runs").
 #
-# On this project's machine one process of lws-host-coro runs its
-# scheduler paths (coro, coro-handoff, chan-pingpong) at one of two speeds
-# for its whole life, about 35 % apart, while Boost.Context and the bare
-# switch hardly move: one process per program is a draw, not a
-# measurement.  So, out of many short processes:
+# On this project's machine lws-host-coro's scheduler paths (coro,
+# coro-handoff, chan-pingpong) run at one of two speeds, about a third
+# apart, for stretches of a few hundred milliseconds (when the core's other
+# hardware thread is busy: lws-host-boost interleaved), while Boost.Context
+# and the bare switch move far less; a process lasts about a second or
+# less, so one process per program is a draw, not a measurement.  So, out
+# of many short processes:
 #   CASE,IMPL,ns_per_roundtrip_paired   the median over the turns of each
 #                                       process's own median, p10/p90 by
 #                                       nearest rank, runs = turns;

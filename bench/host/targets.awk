@@ -28,14 +28,27 @@ function paired(name, c, m, lim,   r, k) {
 	printf "  %-44s %6.2f  (target <= %s: %s; the same, median of %d turns' ratios, p10..p90 %.2f..%.2f)\n",
 	       name, r, lim, r <= lim ? "met" : "MISSED", nrun[k], lo[k], hi[k]
 }
+# The interleaved windows (lws-host-boost interleaved): all, and by the
+# integer burst before each (quiet core / busy core).
+function interleaved(name, lim,   k, r, q, b, p) {
+	k = "pingpong" SUBSEP "coro" SUBSEP "boost_ratio_interleaved"
+	if (!(k in val))
+		return
+	r = val[k]; q = val[k "_quiet"]; b = val[k "_busy"]
+	p = val["pingpong" SUBSEP "coro" SUBSEP "busy_window_pct"]
+	printf "  %-44s %6.2f  (target <= %s: %s; the same, interleaved in %d windows of one thread; quiet core %s, busy core %s, %s%% busy)\n",
+	       name, r, lim, r <= lim ? "met" : "MISSED", nrun[k], q == "" ? "n/a" : sprintf("%.2f", q),
+	       b == "" ? "n/a" : sprintf("%.2f", b), p == "" ? "?" : sprintf("%.0f", p)
+}
 END {
-	print "targets (host, same run; medians; \"the same\": alternated processes):"
+	print "targets (host, same run; medians; \"the same\": alternated processes, interleaved windows):"
 	line("coro pingpong / boost-context pingpong", v("pingpong", "coro", "ns_per_roundtrip"),
 	     v("pingpong", "boost-context", "ns_per_roundtrip"), "<=", 1.1, "%6.2f")
 	line("coro chan-pingpong / coro pingpong", v("chan-pingpong", "coro", "ns_per_roundtrip"),
 	     v("pingpong", "coro", "ns_per_roundtrip"), "<=", 8, "%6.2f")
 	# The turns (paired.awk): the median of many processes' own ratios.
 	paired("coro pingpong / boost-context pingpong", "pingpong", "boost_ratio_paired", 1.1)
+	interleaved("coro pingpong / boost-context pingpong", 1.1)
 	paired("coro chan-pingpong / coro pingpong", "chan-pingpong", "pingpong_ratio_paired", 8)
 	m = v("memory", "coro", "bytes_per_unit"); n = v("memory", "coro", "units")
 	if (m == "")
