@@ -378,6 +378,43 @@ TEST_F(sched, yield_fast_path)
 	ASSERT_EQ(0, lws_co_join(b, &r));
 }
 
+/*
+ * Nine coroutines yielding in turn on one worker.  The fast path ends in
+ * one of eight copies of its jump, chosen by the next coroutine's slot
+ * (idx & 7, lib/coro/yield-x86_64.S); nine coroutines spawned in a row
+ * have nine consecutive slots, so every copy resumes some coroutine, one
+ * copy two of them, and each must resume the right one.
+ */
+static void *spawn_nine_tracers(void *arg)
+{
+	static char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "h", "i" };
+	lws_co_id_t id[9];
+
+	(void)arg;
+	for (int i = 0; i < 9; i++)
+		if (lws_co_spawn(&id[i], tracer, names[i]))
+			return (void *)1;
+	for (int i = 0; i < 9; i++)
+		if (lws_co_join(id[i], NULL))
+			return (void *)2;
+	return NULL;
+}
+
+TEST_F(sched, yield_every_jump_copy)
+{
+	lws_co_id_t id;
+	void *r;
+
+	if (variant->workers != 1)
+		SKIP(return, "order is only defined on one worker");
+	memset(trace, 0, sizeof(trace));
+	atomic_store(&trace_n, 0);
+	ASSERT_EQ(0, lws_co_spawn(&id, spawn_nine_tracers, NULL));
+	ASSERT_EQ(0, lws_co_join(id, &r));
+	EXPECT_EQ(NULL, r);
+	EXPECT_STREQ("abcdefghiabcdefghiabcdefghiabcdefghi", trace);
+}
+
 static void *sleeper(void *arg)
 {
 	int64_t ns = (int64_t)(intptr_t)arg, t0 = mono_ns();

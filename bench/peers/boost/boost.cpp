@@ -23,15 +23,19 @@
  * and re-enters the coroutine's stack; the scheduler never sees it).
  * Before each pair of windows a short burst of independent additions
  * times the core's spare integer throughput: on this project's machine
- * it halves now and then for a few hundred milliseconds, the signature
- * of the physical core's other hardware thread (another tenant's work)
- * competing for the execution units, and the yield round trip slows by
- * far more than the bare switches then.  Rows (case pingpong, impl coro):
+ * (itself a virtual machine) it halves now and then for a few hundred
+ * milliseconds, the signature of the physical core's other hardware
+ * thread competing for the execution units, and the yield round trip
+ * slows by far more than the bare switches then.  Rows (case pingpong,
+ * impl coro):
  *   boost_ratio_interleaved        median over the windows of coro / fcontext
  *   boost_ratio_interleaved_quiet  the same over the windows whose burst
  *   boost_ratio_interleaved_busy   took < 1.5x / >= 1.5x the fastest burst
- *                                  of the run (each only with >= 5 windows)
+ *                                  of the run (each only with >= 5 windows;
+ *                                  relative, so a run that never saw a quiet
+ *                                  core calls its least busy windows quiet)
  *   busy_window_pct                the share of "busy" windows, %.
+ * -r has no effect on it; -q: 150 pairs of windows instead of 600.
  */
 #include <sys/mman.h>
 
