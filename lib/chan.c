@@ -405,12 +405,12 @@ enum { OP_SEND = LWS_SEND, OP_RECV = LWS_RECV };
  * One send or receive.  @timeout_ns as lws_chan_send_timeout(); @busy is
  * what a @timeout_ns of 0 reports when it would block.  @pending, when not
  * NULL, is a claimed waiter to wake: before returning, or with
- * lws_handoff() if this operation blocks.
+ * lws_handoff() if this operation blocks.  @self: the calling thread's
+ * parker when the caller has it already (lws_chan_sendrecv()), else NULL.
  */
 static int chan_op(lws_chan_t *ch, int op, void *elem, int64_t timeout_ns, int busy,
-		   struct lws_wait *pending)
+		   struct lws_wait *pending, struct lws_parker *self)
 {
-	struct lws_parker *self;
 	struct lws_wait *wake;
 	struct lws_wait w;
 	struct lws_sudog sg;
@@ -421,8 +421,7 @@ static int chan_op(lws_chan_t *ch, int op, void *elem, int64_t timeout_ns, int b
 		rc = -EINVAL;
 		goto flush;
 	}
-	self = self_parker(&rc);
-	if (!self)
+	if (!self && !(self = self_parker(&rc)))
 		goto flush;
 
 	chan_lock(ch);
@@ -499,32 +498,32 @@ LWS_EXPORT void lws_chan_free(lws_chan_t *ch)
 
 LWS_EXPORT int lws_chan_send(lws_chan_t *ch, const void *elem)
 {
-	return chan_op(ch, OP_SEND, (void *)elem, -1, 0, NULL);
+	return chan_op(ch, OP_SEND, (void *)elem, -1, 0, NULL, NULL);
 }
 
 LWS_EXPORT int lws_chan_recv(lws_chan_t *ch, void *elem)
 {
-	return chan_op(ch, OP_RECV, elem, -1, 0, NULL);
+	return chan_op(ch, OP_RECV, elem, -1, 0, NULL, NULL);
 }
 
 LWS_EXPORT int lws_chan_try_send(lws_chan_t *ch, const void *elem)
 {
-	return chan_op(ch, OP_SEND, (void *)elem, 0, -EAGAIN, NULL);
+	return chan_op(ch, OP_SEND, (void *)elem, 0, -EAGAIN, NULL, NULL);
 }
 
 LWS_EXPORT int lws_chan_try_recv(lws_chan_t *ch, void *elem)
 {
-	return chan_op(ch, OP_RECV, elem, 0, -EAGAIN, NULL);
+	return chan_op(ch, OP_RECV, elem, 0, -EAGAIN, NULL, NULL);
 }
 
 LWS_EXPORT int lws_chan_send_timeout(lws_chan_t *ch, const void *elem, int64_t timeout_ns)
 {
-	return chan_op(ch, OP_SEND, (void *)elem, timeout_ns, -ETIMEDOUT, NULL);
+	return chan_op(ch, OP_SEND, (void *)elem, timeout_ns, -ETIMEDOUT, NULL, NULL);
 }
 
 LWS_EXPORT int lws_chan_recv_timeout(lws_chan_t *ch, void *elem, int64_t timeout_ns)
 {
-	return chan_op(ch, OP_RECV, elem, timeout_ns, -ETIMEDOUT, NULL);
+	return chan_op(ch, OP_RECV, elem, timeout_ns, -ETIMEDOUT, NULL, NULL);
 }
 
 LWS_EXPORT int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx, void *in)
@@ -572,7 +571,7 @@ LWS_EXPORT int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx
 	}
 	/* The receiver we served, if any, is woken by the receive below:
 	 * at once if it need not block, else by the hand-off. */
-	rc = chan_op(rx, OP_RECV, in, -1, 0, pending);
+	rc = chan_op(rx, OP_RECV, in, -1, 0, pending, self);
 	return rc == -EPIPE ? -ECONNRESET : rc;
 }
 
