@@ -44,10 +44,11 @@
  * every time (about twice the round trip here).  A hash of the target
  * sends them to two copies only as often as the distance between the two
  * call sites allows: at some distances (144 bytes, say) the two share a
- * copy in nearly every run, ASLR or not.  Slots are handed out in order,
- * so two coroutines spawned one after the other always take different
- * copies, whatever the code layout; eight or more coroutines spread over
- * all eight.
+ * copy in nearly every run, ASLR or not.  Fresh slots are handed out in
+ * order, so two coroutines spawned one after the other take different
+ * copies whatever the code layout; freed slots are reused last freed
+ * first, so two given coroutines share a copy only when their slots are
+ * a multiple of eight apart, whatever their code.
  */
 
 #include "offsets.h"
