@@ -301,17 +301,27 @@ static void *spawn_two_tracers(void *arg)
 	return NULL;
 }
 
-TEST_F(sched, yield_round_robin)
+/* Run @fn, which spawns tracers and joins them, as a coroutine; the
+ * trace they leave must be @want. */
+static void expect_trace(struct __test_metadata *_metadata, void *(*fn)(void *),
+			 const char *want)
 {
 	lws_co_id_t id;
 	void *r;
 
-	if (variant->workers != 1)
-		SKIP(return, "order is only defined on one worker");
-	ASSERT_EQ(0, lws_co_spawn(&id, spawn_two_tracers, NULL));
+	memset(trace, 0, sizeof(trace));
+	atomic_store(&trace_n, 0);
+	ASSERT_EQ(0, lws_co_spawn(&id, fn, NULL));
 	ASSERT_EQ(0, lws_co_join(id, &r));
 	EXPECT_EQ(NULL, r);
-	EXPECT_STREQ("abababab", trace);
+	EXPECT_STREQ(want, trace);
+}
+
+TEST_F(sched, yield_round_robin)
+{
+	if (variant->workers != 1)
+		SKIP(return, "order is only defined on one worker");
+	expect_trace(_metadata, spawn_two_tracers, "abababab");
 }
 
 /*
@@ -357,17 +367,11 @@ static void *yield_until_nap_done(void *arg)
 
 TEST_F(sched, yield_fast_path)
 {
-	lws_co_id_t id, a, b, n;
+	lws_co_id_t a, b, n;
 	void *r;
 
-	if (variant->workers == 1) {
-		memset(trace, 0, sizeof(trace));
-		atomic_store(&trace_n, 0);
-		ASSERT_EQ(0, lws_co_spawn(&id, spawn_three_tracers, NULL));
-		ASSERT_EQ(0, lws_co_join(id, &r));
-		EXPECT_EQ(NULL, r);
-		EXPECT_STREQ("abcabcabcabc", trace);
-	}
+	if (variant->workers == 1)
+		expect_trace(_metadata, spawn_three_tracers, "abcabcabcabc");
 	/* Two yielders and a sleeper: the timer must fire among the yields. */
 	atomic_store(&nap_done, 0);
 	ASSERT_EQ(0, lws_co_spawn(&a, yield_until_nap_done, NULL));
@@ -402,17 +406,9 @@ static void *spawn_nine_tracers(void *arg)
 
 TEST_F(sched, yield_every_jump_copy)
 {
-	lws_co_id_t id;
-	void *r;
-
 	if (variant->workers != 1)
 		SKIP(return, "order is only defined on one worker");
-	memset(trace, 0, sizeof(trace));
-	atomic_store(&trace_n, 0);
-	ASSERT_EQ(0, lws_co_spawn(&id, spawn_nine_tracers, NULL));
-	ASSERT_EQ(0, lws_co_join(id, &r));
-	EXPECT_EQ(NULL, r);
-	EXPECT_STREQ("abcdefghiabcdefghiabcdefghiabcdefghi", trace);
+	expect_trace(_metadata, spawn_nine_tracers, "abcdefghiabcdefghiabcdefghiabcdefghi");
 }
 
 static void *sleeper(void *arg)
@@ -678,18 +674,10 @@ static void *pair_then_spawn(void *arg)
 
 TEST_F(sched, yield_pair_then_spawn)
 {
-	lws_co_id_t id;
-	void *r;
-
 	if (variant->workers != 1)
 		SKIP(return, "order is only defined on one worker");
-	memset(trace, 0, sizeof(trace));
-	atomic_store(&trace_n, 0);
-	ASSERT_EQ(0, lws_co_spawn(&id, pair_then_spawn, NULL));
-	ASSERT_EQ(0, lws_co_join(id, &r));
-	EXPECT_EQ(NULL, r);
 	/* c has 4 turns; a and b end first, then c alone. */
-	EXPECT_STREQ("ababcabcabcc", trace);
+	expect_trace(_metadata, pair_then_spawn, "ababcabcabcc");
 }
 
 /*
