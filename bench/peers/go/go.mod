@@ -1,0 +1,3 @@
+module lwswitch/bench/peers/go
+
+go 1.19
