@@ -46,8 +46,12 @@ bench-payload: $(BENCH_PAYLOAD)/lws-pingpong $(BENCH_PAYLOAD)/lws-chan $(BENCH_P
 	       $(BENCH_PAYLOAD)/lws-go
 	@cp $(TOP)/bench/vm/guest-bench.sh $(BENCH_PAYLOAD)/
 
+# The package groups of scripts/deps.d the benchmark needs: the tests'
+# and the peers'.
+BENCH_DEPS	:= $(CHECK_DEPS) bench go
+
 bench:
-	@$(TOP)/scripts/install-deps
+	@$(TOP)/scripts/install-deps $(BENCH_DEPS)
 	@$(MAKE) --no-print-directory bench-run
 
 # The driver (progress, results.csv, table, report.md and plots) is
@@ -65,7 +69,7 @@ bench-run: bench-payload
 HOP_KERNEL	?= 6.1
 HOP_DIR		:= $(BENCH_DIR)/hop-profile
 bench-hop-profile:
-	@$(TOP)/scripts/install-deps
+	@$(TOP)/scripts/install-deps $(BENCH_DEPS)
 	@$(MAKE) --no-print-directory bench-hop-profile-run
 
 bench-hop-profile-run: $(BENCH_PAYLOAD)/lws-pingpong

@@ -18,7 +18,8 @@ DEBUG_TEST_TIMEOUT   ?= 900
 DEBUG_MODULE_DIR     := $(BUILD)/kmod/debug
 
 .PHONY: check-debug check-debug-run
-check-debug: deps
+check-debug:
+	@$(TOP)/scripts/install-deps $(CHECK_DEPS) debug
 	@rm -rf $(RESULTS)
 	@$(MAKE) --no-print-directory check-debug-run || true
 	@$(TOP)/tests/tap/summarize $(RESULTS)
