@@ -66,7 +66,12 @@ CORO_TIMEOUT_coro-tsan	:= 240
 
 CORO_CC_coro-valgrind	:= $(CC)
 CORO_FLAGS_coro-valgrind := -O1 -g
-CORO_RUN_coro-valgrind	:= env LWS_TEST_REDUCED=1 valgrind -q --error-exitcode=99 \
+# --fair-sched=yes: Valgrind runs one thread at a time under a lock that is
+# not fair by default; coroutines yielding in a loop on two workers can
+# then keep a third thread (the test's main) from running for minutes on a
+# busy machine (sched.w2.alive_at_once timed out so).  The fair lock hands
+# it over in turn, as tests/lib/hardening.mk's memcheck run does.
+CORO_RUN_coro-valgrind	:= env LWS_TEST_REDUCED=1 valgrind -q --error-exitcode=99 --fair-sched=yes \
 			   --leak-check=full --errors-for-leak-kinds=definite \
 			   --max-stackframe=4194304
 CORO_TIMEOUT_coro-valgrind := 300
