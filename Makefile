@@ -9,6 +9,7 @@
 #   make bench      install what is needed, run the benchmark (KERNEL=6.12 by
 #                   default, KERNEL=6.1 or KERNEL=both)
 #   make vm-test KERNEL=6.1|6.12
+#   make check-loaded  make check while one CPU-bound process per core runs
 #   make check-debug  the VM suite and a long fault/stress/fuzz campaign on a
 #                   lockdep+KASAN+kmemleak kernel built from linux-source-6.1
 #   make install PREFIX=... DESTDIR=...
@@ -35,14 +36,18 @@ CFLAGS	?= -O2 -g
 # time (never committed); see the `harness' rule below.
 HARNESS_DIR := $(BUILD)/include/kselftest
 HARNESS	:= $(HARNESS_DIR)/kselftest_harness.h
+# Every test includes it through tests/tap/lws_harness.h, which scales its
+# time limits (tests/tap/limits.mk).
+LWS_HARNESS := $(TOP)/tests/tap/lws_harness.h
 
 RUN_TEST := $(TOP)/tests/tap/run-test
 STEP	:= $(TOP)/tests/tap/step
+include $(TOP)/tests/tap/limits.mk
 
 # The test groups that `make check' runs on the host (fragments append).
 HOST_CHECKS :=
 
-.PHONY: all deps harness check check-host check-vm bench clean install module
+.PHONY: all deps harness check check-loaded check-host check-vm bench clean install module
 
 all:
 
@@ -72,7 +77,20 @@ include kmod/kmod.mk
 -include tests/debug/debug.mk
 -include bench/bench.mk
 
-HOST_CHECKS += check-lib-hardening
+HOST_CHECKS += check-lib-hardening check-harness
+
+# The scaling of the harness's own limits (tests/tap/lws_harness.h), run
+# with a factor of 3 whatever the group.
+HARNESS_TEST := $(BUILD)/tests/tap/scale_test
+$(HARNESS_TEST): $(TOP)/tests/tap/scale_test.c $(LWS_HARNESS) $(HARNESS)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 $(WARNINGS) -Wno-unused-parameter -Wno-sign-compare \
+	  -I$(HARNESS_DIR) -I$(TOP)/tests/tap -o $@ $<
+
+.PHONY: check-harness
+check-harness:
+	@$(STEP) $(RESULTS)/host-tree build-scale_test $(MAKE) --no-print-directory $(HARNESS_TEST)
+	@LWS_TEST_SCALE=3 $(RUN_TEST) $(RESULTS)/host-tree 10 $(HARNESS_TEST)
 
 # `make check': every group runs even when an earlier one fails; the
 # summary counts all of them and decides the exit status.
@@ -82,6 +100,12 @@ check: deps
 	@$(MAKE) --no-print-directory vm-test KERNEL=6.1 || true
 	@$(MAKE) --no-print-directory vm-test KERNEL=6.12 || true
 	@$(TOP)/tests/tap/summarize $(RESULTS)
+
+# The same with every core kept busy by another process for the whole
+# run (tests/tap/with-load): no test may depend on an idle machine.
+check-loaded:
+	@$(TOP)/scripts/install-deps load
+	@$(TOP)/tests/tap/with-load $(MAKE) --no-print-directory check
 
 check-host:
 	@for t in $(HOST_CHECKS); do $(MAKE) --no-print-directory $$t || true; done

@@ -41,10 +41,16 @@ LIB_VARIANT_FLAGS_lib-asan := -O1 -g -fno-omit-frame-pointer \
 			      -fsanitize=address,undefined -fno-sanitize-recover=all
 LIB_VARIANT_FLAGS_lib-tsan := -O1 -g -fsanitize=thread
 
-# The test programs (tests/lib/<name>.c -> lib-<name>), and their time
-# limits on the host, in seconds.
+# The test programs (tests/lib/<name>.c -> lib-<name>), their base time
+# limit on the host (seconds, scaled per group: tests/tap/limits.mk), and
+# the group of each variant.
 LIB_TESTS	:= chan errors select stress pipeline handoff
-LIB_TEST_TIMEOUT := 240
+LIB_TEST_TIMEOUT := 120
+LIB_GROUP_lib		  := native
+LIB_GROUP_lib-asan	  := asan
+LIB_GROUP_lib-tsan	  := tsan
+LIB_GROUP_lib-fakemod	  := native
+LIB_GROUP_lib-fakemod-tsan := tsan
 
 # The static test binaries: the host's plain run and the VM run them.
 LIB_VM_DIR	:= $(BUILD)/tests/vm
@@ -129,21 +135,22 @@ install-lib: lib
 # The harness's macros (TEST's unused `variant', ASSERT_EQ's mixed
 # signedness) trip two of -Wextra's warnings in every test; off for tests.
 LIB_TEST_CFLAGS := -std=gnu11 $(WARNINGS) -Wno-unused-parameter -Wno-sign-compare \
-		   -pthread -I$(HARNESS_DIR) -I$(TOP)/include -I$(TOP)/tests/lib
+		   -pthread -I$(HARNESS_DIR) -I$(TOP)/include -I$(TOP)/tests/lib \
+		   -I$(TOP)/tests/tap
 
-$(LIB_VM_DIR)/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h \
+$(LIB_VM_DIR)/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) \
 		     $(BUILD)/lib/liblwswitch.a $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_TEST_CFLAGS) $(LIB_VARIANT_FLAGS_lib) -static -o $@ $< \
 	  $(BUILD)/lib/liblwswitch.a
 
-$(BUILD)/lib-asan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h \
+$(BUILD)/lib-asan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) \
 			       $(BUILD)/lib-asan/liblwswitch.a $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_TEST_CFLAGS) $(LIB_VARIANT_FLAGS_lib-asan) -o $@ $< \
 	  $(BUILD)/lib-asan/liblwswitch.a
 
-$(BUILD)/lib-tsan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h \
+$(BUILD)/lib-tsan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) \
 			       $(BUILD)/lib-tsan/liblwswitch.a $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_TEST_CFLAGS) $(LIB_VARIANT_FLAGS_lib-tsan) -o $@ $< \
@@ -153,7 +160,7 @@ $(BUILD)/lib-tsan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h 
 # user-space stand-in for /dev/lwswitch (tests/lib/fake-lwswitch.c, by
 # --wrap of open/ioctl/access), plain and TSan.
 LIB_FAKE_LDFLAGS := -Wl,--wrap=open,--wrap=ioctl,--wrap=access
-LIB_FAKE_DEPS	 := $(TOP)/tests/lib/testutil.h $(TOP)/tests/lib/fake-lwswitch.c $(HARNESS)
+LIB_FAKE_DEPS	 := $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) $(TOP)/tests/lib/fake-lwswitch.c $(HARNESS)
 
 $(BUILD)/lib-fakemod/tests/lib-%: $(TOP)/tests/lib/%.c $(LIB_FAKE_DEPS) \
 				  $(BUILD)/lib/liblwswitch.a
@@ -182,13 +189,15 @@ check-lib:
 	@$(STEP) $(RESULTS)/host-lib install-lib $(TOP)/tests/lib/check-install \
 	  $(BUILD)/lib-install-check $(MAKE) --no-print-directory -C $(TOP) BUILD=$(BUILD)
 	@for t in $(LIB_TESTS); do \
-	  $(RUN_TEST) $(RESULTS)/host-lib $(LIB_TEST_TIMEOUT) $(LIB_VM_DIR)/lib-$$t; \
+	  $(call run_test,$(LIB_GROUP_lib),$(RESULTS)/host-lib,$(LIB_TEST_TIMEOUT)) \
+	    $(LIB_VM_DIR)/lib-$$t; \
 	done
 
 check-lib-asan check-lib-tsan check-lib-fakemod check-lib-fakemod-tsan: check-%:
 	@$(STEP) $(RESULTS)/host-$* build-$* $(MAKE) --no-print-directory lib-tests-$*
 	@for t in $(LIB_TESTS); do \
-	  $(RUN_TEST) $(RESULTS)/host-$* $(LIB_TEST_TIMEOUT) $(BUILD)/$*/tests/lib-$$t; \
+	  $(call run_test,$(LIB_GROUP_$*),$(RESULTS)/host-$*,$(LIB_TEST_TIMEOUT)) \
+	    $(BUILD)/$*/tests/lib-$$t; \
 	done
 
 # ------------------------------------------------------------ benchmark

@@ -44,25 +44,30 @@ CORO_TESTS	:= ctx_test sched_test park_test overflow_test $(CORO_CHAN_TESTS)
 CORO_CPPFLAGS	:= -I$(TOP)/include -I$(TOP)/include/uapi -I$(TOP)/lib
 CORO_BASE_CFLAGS := -std=gnu11 $(WARNINGS) -pthread -fvisibility=hidden
 CORO_TEST_CFLAGS := -std=gnu11 $(WARNINGS) -Wno-unused-parameter -Wno-sign-compare \
-		    -pthread -I$(HARNESS_DIR) -I$(TOP)/tests/coro $(CORO_CPPFLAGS)
+		    -pthread -I$(HARNESS_DIR) -I$(TOP)/tests/coro -I$(TOP)/tests/tap \
+		    $(CORO_CPPFLAGS)
 
-# Per variant: compiler, flags, how to run a test, its time limit (s).
+# Per variant: compiler, flags, how to run a test, its test group (which
+# scales the base time limit of a program, CORO_TIMEOUT seconds, and of
+# each test in it, and reduces the counts of some: tests/tap/limits.mk).
+CORO_TIMEOUT		:= 60
+
 CORO_CC_coro		:= $(CC)
 CORO_FLAGS_coro		:= -O2 -g
 CORO_RUN_coro		:=
-CORO_TIMEOUT_coro	:= 120
+CORO_GROUP_coro		:= native
 
 CORO_CC_coro-asan	:= $(CC)
 CORO_FLAGS_coro-asan	:= -O1 -g -fno-omit-frame-pointer \
 			   -fsanitize=address,undefined -fno-sanitize-recover=all
 CORO_RUN_coro-asan	:= env ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1 \
 			   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-CORO_TIMEOUT_coro-asan	:= 180
+CORO_GROUP_coro-asan	:= asan
 
 CORO_CC_coro-tsan	:= $(CC)
 CORO_FLAGS_coro-tsan	:= -O1 -g -fsanitize=thread
-CORO_RUN_coro-tsan	:= env LWS_TEST_REDUCED=1 TSAN_OPTIONS=halt_on_error=1:exitcode=66
-CORO_TIMEOUT_coro-tsan	:= 240
+CORO_RUN_coro-tsan	:= env TSAN_OPTIONS=halt_on_error=1:exitcode=66
+CORO_GROUP_coro-tsan	:= tsan
 
 CORO_CC_coro-valgrind	:= $(CC)
 CORO_FLAGS_coro-valgrind := -O1 -g
@@ -71,15 +76,15 @@ CORO_FLAGS_coro-valgrind := -O1 -g
 # then keep a third thread (the test's main) from running for minutes on a
 # busy machine (sched.w2.alive_at_once timed out so).  The fair lock hands
 # it over in turn, as tests/lib/hardening.mk's memcheck run does.
-CORO_RUN_coro-valgrind	:= env LWS_TEST_REDUCED=1 valgrind -q --error-exitcode=99 --fair-sched=yes \
+CORO_RUN_coro-valgrind	:= valgrind -q --error-exitcode=99 --fair-sched=yes \
 			   --leak-check=full --errors-for-leak-kinds=definite \
 			   --max-stackframe=4194304
-CORO_TIMEOUT_coro-valgrind := 300
+CORO_GROUP_coro-valgrind := valgrind
 
 CORO_CC_coro-aarch64	:= aarch64-linux-gnu-gcc
 CORO_FLAGS_coro-aarch64	:= -O2 -g -static -idirafter $(BUILD)/coro-aarch64/urcu-inc
 CORO_RUN_coro-aarch64	:= qemu-aarch64-static
-CORO_TIMEOUT_coro-aarch64 := 300
+CORO_GROUP_coro-aarch64 := qemu-user
 
 CORO_VARIANTS	:= coro coro-asan coro-tsan coro-valgrind coro-aarch64
 HOST_CHECKS	+= check-coro check-coro-asan check-coro-tsan check-coro-valgrind \
@@ -106,7 +111,7 @@ $(BUILD)/$(1)/liblwswitch-coro.a: $(call coro_objs,$(1),$(CORO_SRCS))
 	@rm -f $$@
 	$$(if $$(filter coro-aarch64,$(1)),aarch64-linux-gnu-ar,$(AR)) rcs $$@ $$^
 
-$(BUILD)/$(1)/%: $(TOP)/tests/coro/%.c $(TOP)/tests/coro/common.h \
+$(BUILD)/$(1)/%: $(TOP)/tests/coro/%.c $(TOP)/tests/coro/common.h $(LWS_HARNESS) \
 		 $(BUILD)/$(1)/liblwswitch-coro.a \
 		 $(call coro_objs,$(1),$(CORO_PARK_SRCS)) $(HARNESS)
 	$$(CORO_CC_$(1)) $(CORO_TEST_CFLAGS) $$(CORO_FLAGS_$(1)) -o $$@ $$< \
@@ -117,7 +122,8 @@ coro-tests-$(1): $(addprefix $(BUILD)/$(1)/,$(CORO_TESTS))
 check-$(1): $(HARNESS)
 	@$(STEP) $(RESULTS)/$(1) build-$(1) $(MAKE) --no-print-directory coro-tests-$(1)
 	@for t in $(CORO_TESTS); do \
-	  TAP_NAME=$$$$t $(RUN_TEST) $(RESULTS)/$(1) $$(CORO_TIMEOUT_$(1)) $$(CORO_RUN_$(1)) \
+	  TAP_NAME=$$$$t $$(call run_test,$$(CORO_GROUP_$(1)),$(RESULTS)/$(1),$(CORO_TIMEOUT)) \
+	    $$(CORO_RUN_$(1)) \
 	    $(BUILD)/$(1)/$$$$t; \
 	done
 endef

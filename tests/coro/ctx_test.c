@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "kselftest_harness.h"
+#include "lws_harness.h"
 #include "arch/ctx.h"
 #include "common.h"
 

@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "lws_harness.h"
 #include "common.h"
 #include "park.h"
 

@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "lws_harness.h"
 #include "common.h"
 
 static void *ret_arg(void *arg)

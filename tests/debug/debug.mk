@@ -14,7 +14,7 @@
 DEBUG_KERNEL_CACHE   ?= /var/cache/lwswitch/debug-kernel
 DEBUG_FUZZ_SECONDS   ?= 120
 DEBUG_STRESS_SECONDS ?= 60
-DEBUG_TEST_TIMEOUT   ?= 900
+DEBUG_TEST_TIMEOUT   ?= $(call test_limit,tcg-debug,60)
 DEBUG_MODULE_DIR     := $(BUILD)/kmod/debug
 
 .PHONY: check-debug check-debug-run
@@ -40,7 +40,8 @@ check-debug-run:
 	  echo "check-debug: some of the guest's files failed to build" >&2; \
 	echo "  VM-TEST debug $$kdir"; \
 	$(RUN_VM) --vmlinuz $$kdir/arch/x86/boot/bzImage --module $(DEBUG_MODULE_DIR)/src/kmod/lwswitch.ko \
-	  --test-timeout $(DEBUG_TEST_TIMEOUT) --cmd-timeout 3600 \
+	  --test-timeout $(DEBUG_TEST_TIMEOUT) --test-scale $(call test_scale,tcg-debug) \
+	  --cmd-timeout 3600 \
 	  --payload $(TOP)/tests/debug/payload \
 	  --cmd 'LWS_FUZZ_SECONDS=$(DEBUG_FUZZ_SECONDS) LWS_STRESS_SECONDS=$(DEBUG_STRESS_SECONDS) debug-campaign' \
 	  --append 'kmemleak=on' \

@@ -29,7 +29,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
-#include "kselftest_harness.h"
+#include "lws_harness.h"
 #include "lws_kmod.h"
 
 #define MS		(1000 * 1000ull)

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "kselftest_harness.h"
+#include "lws_harness.h"
 #include "lws_kmod.h"
 
 #ifndef sigev_notify_thread_id

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "kselftest_harness.h"
+#include "lws_harness.h"
 #include "lws_kmod.h"
 
 #define MS	(1000 * 1000ull)

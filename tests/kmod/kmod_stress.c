@@ -53,7 +53,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "kselftest_harness.h"
+#include "lws_harness.h"
 #include "lws_kmod.h"
 
 #define NDOM		3

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "kselftest_harness.h"
+#include "lws_harness.h"
 #include "lws_kmod.h"
 
 #define TRACEFS "/sys/kernel/tracing"

@@ -31,11 +31,11 @@ LIB_HARD_TSAN	  := $(BUILD)/lib-tsan/tests/lib-chan_stress
 LIB_HARD_FTSAN	  := $(BUILD)/lib-fakemod-tsan/tests/lib-chan_stress
 LIB_HARD_VG	  := $(LIB_HARD_DIR)/lib-chan_stress
 LIB_HARD_SECONDS  ?= 6
-LIB_HARD_TIMEOUT  := 120
+LIB_HARD_TIMEOUT  := 30
 
 # The Valgrind binary: dynamically linked (Valgrind's preloads need it),
 # against the shipped build of the library.
-$(LIB_HARD_VG): $(TOP)/tests/lib/chan_stress.c $(TOP)/tests/lib/testutil.h \
+$(LIB_HARD_VG): $(TOP)/tests/lib/chan_stress.c $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) \
 		$(BUILD)/lib/liblwswitch.a $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_TEST_CFLAGS) -O1 -g -o $@ $< $(BUILD)/lib/liblwswitch.a
@@ -51,11 +51,11 @@ check-lib-hardening:
 	@$(STEP) $(RESULTS)/host-lib-hardening build $(MAKE) --no-print-directory lib-hardening-tests
 	@TAP_NAME=chan_stress-tsan LWS_STRESS_SECONDS=$(LIB_HARD_SECONDS) \
 	  TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
-	  $(RUN_TEST) $(RESULTS)/host-lib-hardening $(LIB_HARD_TIMEOUT) $(LIB_HARD_TSAN)
+	  $(call run_test,tsan,$(RESULTS)/host-lib-hardening,$(LIB_HARD_TIMEOUT)) $(LIB_HARD_TSAN)
 	@TAP_NAME=chan_stress-tsan-switchto LWS_STRESS_SECONDS=$(LIB_HARD_SECONDS) \
 	  TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
-	  $(RUN_TEST) $(RESULTS)/host-lib-hardening $(LIB_HARD_TIMEOUT) $(LIB_HARD_FTSAN)
+	  $(call run_test,tsan,$(RESULTS)/host-lib-hardening,$(LIB_HARD_TIMEOUT)) $(LIB_HARD_FTSAN)
 	@TAP_NAME=chan_stress-memcheck LWS_STRESS_SECONDS=$(LIB_HARD_SECONDS) \
-	  $(RUN_TEST) $(RESULTS)/host-lib-hardening $(LIB_HARD_TIMEOUT) \
+	  $(call run_test,valgrind,$(RESULTS)/host-lib-hardening,$(LIB_HARD_TIMEOUT)) \
 	  valgrind -q --error-exitcode=99 --fair-sched=yes --leak-check=full \
 	    --errors-for-leak-kinds=definite $(LIB_HARD_VG)

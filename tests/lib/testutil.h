@@ -17,7 +17,7 @@
 
 #include <lwswitch.h>
 
-#include "kselftest_harness.h"
+#include "lws_harness.h"
 
 /*
  * The harness's own per-test limit (30 s by default) is a safety net: the

@@ -12,7 +12,9 @@
 #   VM_TESTS         static test binaries to run (fragments append with +=)
 #   VM_MODULE        module to load (default: kmod.mk's build for VM_ABI)
 #   VM_INSMOD_ARGS   its parameters
-#   VM_TEST_TIMEOUT  seconds per test (300)
+#   VM_TEST_TIMEOUT  seconds per test (100 scaled for the tcg group:
+#                    tests/tap/limits.mk; the harness's own per-test
+#                    limits inside are scaled by the same factor)
 #   VM_TIMEOUT       seconds for the whole VM (empty: computed by run-vm)
 #   VM_PAYLOAD       a directory copied to /payload in the guest
 #   VM_ARGS          more tests/vm/run-vm options
@@ -23,7 +25,8 @@ VM_CACHE	?= $(BUILD)/vm
 VM_TESTS	?=
 VM_MODULE	?= $(BUILD)/kmod/$(VM_ABI)/lwswitch.ko
 VM_INSMOD_ARGS	?=
-VM_TEST_TIMEOUT	?= 300
+VM_TEST_GROUP	?= tcg
+VM_TEST_TIMEOUT	?= $(call test_limit,$(VM_TEST_GROUP),100)
 VM_TIMEOUT	?=
 VM_PAYLOAD	?=
 VM_ARGS		?=
@@ -52,6 +55,7 @@ vm-test-abi:
 	@$(RUN_VM) --kernel $(or $(VM_ABI),$(KERNEL)) --cache $(VM_CACHE) \
 	  $(if $(VM_MODULE),--module $(VM_MODULE)) $(if $(VM_INSMOD_ARGS),--insmod-args '$(VM_INSMOD_ARGS)') \
 	  --test-timeout $(VM_TEST_TIMEOUT) $(if $(VM_TIMEOUT),--timeout $(VM_TIMEOUT)) \
+	  --test-scale $(call test_scale,$(VM_TEST_GROUP)) \
 	  $(if $(VM_PAYLOAD),--payload $(VM_PAYLOAD)) \
 	  --dir $(BUILD)/vm/run-$(KERNEL) --tap-dir $(RESULTS)/vm-$(KERNEL) \
 	  $(VM_ARGS) $(VM_TESTS)
