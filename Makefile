@@ -10,6 +10,7 @@
 #                   default, KERNEL=6.1 or KERNEL=both)
 #   make vm-test KERNEL=6.1|6.12
 #   make check-loaded  make check while one CPU-bound process per core runs
+#   make distcheck  clone HEAD into an empty directory, make bench QUICK=1 there
 #   make check-debug  the VM suite and a long fault/stress/fuzz campaign on a
 #                   lockdep+KASAN+kmemleak kernel built from linux-source-6.1
 #   make install PREFIX=... DESTDIR=...
@@ -77,7 +78,7 @@ include kmod/kmod.mk
 -include tests/debug/debug.mk
 -include bench/bench.mk
 
-HOST_CHECKS += check-lib-hardening check-harness
+HOST_CHECKS += check-lib-hardening check-sources check-harness
 
 # The scaling of the harness's own limits (tests/tap/lws_harness.h), run
 # with a factor of 3 whatever the group.
@@ -91,6 +92,18 @@ $(HARNESS_TEST): $(TOP)/tests/tap/scale_test.c $(LWS_HARNESS) $(HARNESS)
 check-harness:
 	@$(STEP) $(RESULTS)/host-tree build-scale_test $(MAKE) --no-print-directory $(HARNESS_TEST)
 	@LWS_TEST_SCALE=3 $(RUN_TEST) $(RESULTS)/host-tree 10 $(HARNESS_TEST)
+
+# Every file the build names is tracked by git (tests/check-sources): what
+# is not tracked is missing from every clean clone.  Outside a git work
+# tree (a release tarball) there is nothing to compare with.
+.PHONY: check-sources
+check-sources:
+	@if git -C $(TOP) rev-parse --is-inside-work-tree > /dev/null 2>&1; then \
+	  $(STEP) $(RESULTS)/host-tree sources-tracked $(TOP)/tests/check-sources $(TOP); \
+	else \
+	  mkdir -p $(RESULTS)/host-tree; \
+	  printf '1..1\nok 1 sources-tracked # SKIP not a git work tree\n' > $(RESULTS)/host-tree/sources-tracked.tap; \
+	fi
 
 # `make check': every group runs even when an earlier one fails; the
 # summary counts all of them and decides the exit status.
@@ -106,6 +119,22 @@ check: deps
 check-loaded:
 	@$(TOP)/scripts/install-deps load
 	@$(TOP)/tests/tap/with-load $(MAKE) --no-print-directory check
+
+# What a new user gets: a clone of the committed tree (HEAD) in an empty
+# directory, and DISTCHECK run there (default: a short benchmark, which
+# builds everything and boots the VM).  Uncommitted changes are not in it.
+DISTCHECK ?= bench QUICK=1
+.PHONY: distcheck
+distcheck:
+	@git -C $(TOP) diff --quiet HEAD -- || echo "distcheck: uncommitted changes are not in the clone" >&2
+	@tmp=$$(mktemp -d /tmp/lwswitch-distcheck.XXXXXX) && \
+	  git clone -q $(TOP) $$tmp/lwswitch && \
+	  echo "distcheck: make $(DISTCHECK) in $$tmp/lwswitch ($$(git -C $$tmp/lwswitch log -1 --format=%h))" && \
+	  if $(MAKE) -C $$tmp/lwswitch --no-print-directory $(DISTCHECK); then \
+	    echo "distcheck: passed; removing $$tmp"; rm -rf $$tmp; \
+	  else \
+	    echo "distcheck: failed; the clone is kept in $$tmp/lwswitch" >&2; exit 1; \
+	  fi
 
 check-host:
 	@for t in $(HOST_CHECKS); do $(MAKE) --no-print-directory $$t || true; done

@@ -18,7 +18,7 @@ BENCH_PAYLOAD	:= $(BENCH_DIR)/payload
 BENCH_KERNELS	= $(if $(filter both,$(KERNEL)),6.1 6.12,$(KERNEL))
 BENCH_CFLAGS	:= -std=gnu11 -O2 -g $(WARNINGS) -static -pthread -I$(TOP)/include/uapi
 
-.PHONY: bench bench-run bench-payload bench-hop-profile bench-hop-profile-run
+.PHONY: bench bench-run bench-payload bench-hop-profile bench-hop-profile-run bench-smoke
 
 BENCH_COMMON	:= $(wildcard $(TOP)/bench/common/*.h)
 
@@ -60,6 +60,15 @@ bench:
 bench-run: bench-payload
 	@MAKE='$(MAKE)' $(TOP)/bench/run-bench --top $(TOP) --build $(BUILD) \
 	  --kernels '$(BENCH_KERNELS)' $(if $(filter-out 0,$(QUICK)),--quick)
+
+# The main job as one test (CI runs it after make check): a short run on
+# one kernel, then bench/check-smoke looks for the files and the rows every
+# run must have.  No figure is compared with a target.  The result is
+# $(RESULTS)/bench/smoke.tap, counted by tests/tap/summarize with the rest.
+SMOKE_KERNEL	?= 6.12
+bench-smoke:
+	@$(STEP) $(RESULTS)/bench smoke sh -c '$(MAKE) --no-print-directory bench QUICK=1 KERNEL=$(SMOKE_KERNEL) && \
+	  $(TOP)/bench/check-smoke $(BENCH_DIR) $(SMOKE_KERNEL)'
 
 # Which kernel functions one hop of each ping-pong row runs, counted with
 # the function tracer in one VM boot (bench/vm/hop-profile.sh): where a
