@@ -8,9 +8,10 @@
  * channel's recvq or sendq.  It blocks and is woken only through park.h.
  *
  * Locking and claiming:
- *  - Each channel has a lock (a spinlock, chan_lock()) that covers its
- *    buffer, queues and closed flag.  lws_select() locks all its
- *    channels in address order (each once), like Go's sellock.
+ *  - Each channel has a lock (chan_lock(): it spins briefly, then
+ *    sleeps) that covers its buffer, queues and closed flag.
+ *    lws_select() locks all its channels in address order (each once),
+ *    like Go's sellock.
  *  - A waiter is taken by a peer only after it wins the claim,
  *    compare-and-swap of w->done from PENDING to CLAIMED, made while
  *    holding the lock of the channel the sudog is queued on (a plain
@@ -49,11 +50,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <urcu/list.h>
 
@@ -62,7 +65,7 @@
 enum { W_PENDING = 0, W_CLAIMED = 1, W_CANCELLED = 2, W_MOVING = 3 };
 
 struct lws_chan {
-	uint32_t lock;			/* chan_lock(): 0 free, 1 held */
+	uint32_t lock;			/* chan_lock(): CL_FREE, CL_HELD, CL_SLEEPERS */
 	size_t elem_size;
 	size_t cap;
 	size_t len;			/* buffered elements; atomic stores */
@@ -107,15 +110,38 @@ struct lws_sudog {
 };
 
 /*
- * The channel lock: a test-and-test-and-set spinlock.  Its critical
- * sections are a few loads and stores and a memcpy of at most
- * LWS_CHAN_ELEM_MAX bytes and never block, so a mutex's futex machinery is
- * not needed; what it buys is one locked instruction per critical section
- * instead of two (the unlock is a release store) and no library call,
- * which matters on the coroutine hand-off path (two critical sections
- * per lws_chan_sendrecv()).  A waiter that spins too long (its holder was
- * preempted) yields the CPU between looks.
+ * The channel lock, after Go's runtime lock (runtime/lock_futex.go) and
+ * Drepper's "Futexes Are Tricky" (mutex 3): a word that is CL_FREE,
+ * CL_HELD, or CL_SLEEPERS (held, and someone may be asleep on it).
+ *
+ *   lock:   CAS FREE -> HELD (acquire), the whole uncontended path.
+ *           Contended: spin CHAN_LOCK_SPINS looks while the holder, which
+ *           never blocks inside, is likely running on another CPU; then
+ *           exchange in SLEEPERS and FUTEX_WAIT on the word while what it
+ *           held was not FREE.
+ *   unlock: exchange in FREE (release); if it held SLEEPERS, FUTEX_WAKE
+ *           one sleeper.
+ *
+ * A sleeper that wakes takes the lock as SLEEPERS (it cannot know whether
+ * others still sleep), so the mark survives every wake-up and none is
+ * lost; the cost is at most one FUTEX_WAKE too many.  A spinner takes it
+ * only from FREE and as HELD, never over a SLEEPERS mark, and stops
+ * spinning once it sees the mark (sleepers are queued: join them).
+ *
+ * Why it sleeps: its critical sections are short (a few loads and stores,
+ * a memcpy of at most LWS_CHAN_ELEM_MAX bytes) but the holder can be
+ * preempted.  A waiter that only spins and yields then keeps the CPU from
+ * the holder on an oversubscribed machine, and under SCHED_FIFO, where
+ * sched_yield() never gives way to a lower priority, forever.  A sleeper
+ * lets the holder run.  A coroutine that waits sleeps with its worker
+ * thread, as a goroutine's runtime lock sleeps with its M: the holder
+ * runs already, and parking the coroutine would need a queue of waiters
+ * under a lock of its own.  The price against a spinlock is a locked
+ * exchange instead of a plain release store on unlock.
  */
+enum { CL_FREE = 0, CL_HELD = 1, CL_SLEEPERS = 2 };
+#define CHAN_LOCK_SPINS 128
+
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -129,29 +155,47 @@ static inline void cpu_relax(void)
 
 static __attribute__((noinline)) void chan_lock_slow(lws_chan_t *ch)
 {
-	unsigned int spins = 0;
+	int saved = errno;
 
-	for (;;) {
-		while (__atomic_load_n(&ch->lock, __ATOMIC_RELAXED)) {
-			if (++spins < 128)
-				cpu_relax();
-			else
-				sched_yield();
-		}
-		if (!__atomic_exchange_n(&ch->lock, 1, __ATOMIC_ACQUIRE))
+	for (unsigned int i = 0; i < CHAN_LOCK_SPINS; i++) {
+		uint32_t v = __atomic_load_n(&ch->lock, __ATOMIC_RELAXED);
+
+		if (v == CL_SLEEPERS)
+			break;
+		if (v == CL_FREE &&
+		    __atomic_compare_exchange_n(&ch->lock, &v, CL_HELD, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return;
+		cpu_relax();
 	}
+	/* EINTR and EAGAIN (the word changed) just mean: look again. */
+	while (__atomic_exchange_n(&ch->lock, CL_SLEEPERS, __ATOMIC_ACQUIRE) != CL_FREE)
+		syscall(SYS_futex, &ch->lock, FUTEX_WAIT_PRIVATE, CL_SLEEPERS, NULL, NULL, 0);
+	errno = saved;
+}
+
+static __attribute__((noinline)) void chan_unlock_wake(lws_chan_t *ch)
+{
+	int saved = errno;
+
+	syscall(SYS_futex, &ch->lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	errno = saved;
 }
 
 static inline void chan_lock(lws_chan_t *ch)
 {
-	if (caa_unlikely(__atomic_exchange_n(&ch->lock, 1, __ATOMIC_ACQUIRE)))
+	uint32_t v = CL_FREE;
+
+	if (caa_unlikely(!__atomic_compare_exchange_n(&ch->lock, &v, CL_HELD, false,
+						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
 		chan_lock_slow(ch);
 }
 
 static inline void chan_unlock(lws_chan_t *ch)
 {
-	__atomic_store_n(&ch->lock, 0, __ATOMIC_RELEASE);
+	if (caa_unlikely(__atomic_exchange_n(&ch->lock, CL_FREE, __ATOMIC_RELEASE) ==
+			 CL_SLEEPERS))
+		chan_unlock_wake(ch);
 }
 
 /* ------------------------------------------------------------------ */

@@ -44,7 +44,7 @@ LIB_VARIANT_FLAGS_lib-tsan := -O1 -g -fsanitize=thread
 # The test programs (tests/lib/<name>.c -> lib-<name>), their base time
 # limit on the host (seconds, scaled per group: tests/tap/limits.mk), and
 # the group of each variant.
-LIB_TESTS	:= chan errors select stress pipeline handoff
+LIB_TESTS	:= chan errors select stress pipeline handoff lock
 LIB_TEST_TIMEOUT := 120
 LIB_GROUP_lib		  := native
 LIB_GROUP_lib-asan	  := asan
