@@ -154,13 +154,21 @@ int lws_chan_make(lws_chan_t **ch, size_t elem_size, size_t cap);
 /**
  * lws_chan_free() - free channel @ch (NULL: nothing).
  *
- * The channel must not be in use: no thread blocked on it, no concurrent
- * call with it.  Elements still buffered are dropped.  Not a close.
+ * The channel must not be in use.  A thread or coroutine still blocked on
+ * it is detected: nothing is freed and -EBUSY returned (close the channel
+ * to wake its waiters, let them return, then free it), as
+ * pthread_mutex_destroy() does for a locked mutex.  A call running
+ * concurrently with the free, or any use after it, cannot be detected:
+ * that is undefined behaviour.  Elements still buffered are dropped.  Not
+ * a close.
+ *
+ * Return: 0 (freed, or @ch NULL), or -EBUSY (someone is blocked on @ch;
+ * nothing done).
  *
  * Concurrency: must not run concurrently with anything on @ch; every other
  * use must happen-before it (e.g. join the threads that used it).
  */
-void lws_chan_free(lws_chan_t *ch);
+int lws_chan_free(lws_chan_t *ch);
 
 /**
  * lws_chan_send() - send the element at @elem (@elem_size bytes copied).

@@ -532,12 +532,21 @@ LWS_EXPORT int lws_chan_make(lws_chan_t **chp, size_t elem_size, size_t cap)
 	return 0;
 }
 
-LWS_EXPORT void lws_chan_free(lws_chan_t *ch)
+LWS_EXPORT int lws_chan_free(lws_chan_t *ch)
 {
+	bool busy;
+
 	if (!ch)
-		return;
+		return 0;
+	/* Waiters queue and leave only under the lock. */
+	chan_lock(ch);
+	busy = !cds_list_empty(&ch->recvq) || !cds_list_empty(&ch->sendq);
+	chan_unlock(ch);
+	if (busy)
+		return -EBUSY;
 	free(ch->buf);
 	free(ch);
+	return 0;
 }
 
 LWS_EXPORT int lws_chan_send(lws_chan_t *ch, const void *elem)

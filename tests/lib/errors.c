@@ -4,10 +4,11 @@
  * a closed channel, a bad case or a past timeout gets its exact -errno,
  * and nothing is lost (the channel still works afterwards).
  */
+#include "testutil.h"
+
 #include <limits.h>
 #include <stdint.h>
-
-#include "testutil.h"
+#include <sys/wait.h>
 
 TEST(make_rejects_null_and_huge_sizes)
 {
@@ -224,6 +225,158 @@ TEST(backend_env_switchto_requires_the_module)
 		ASSERT_EQ(-ENOENT, rc);
 		ASSERT_STREQ("futex", lws_backend());	/* and it still works */
 	}
+}
+
+/* Go's list of misuse, each with its exact answer. */
+
+struct blocked_recv {
+	lws_chan_t *ch;
+	volatile pid_t tid;
+	int64_t timeout;
+	int rc;
+	int v;
+};
+
+static void *blocked_recv_run(void *p)
+{
+	struct blocked_recv *b = p;
+
+	__atomic_store_n(&b->tid, gettid_(), __ATOMIC_RELEASE);
+	b->rc = lws_chan_recv_timeout(b->ch, &b->v, b->timeout);
+	return NULL;
+}
+
+TEST(free_with_a_blocked_waiter_is_ebusy_and_frees_nothing)
+{
+	struct blocked_recv b = { .timeout = -1 };
+	lws_thread_t t;
+	int v = 5;
+
+	ASSERT_EQ(0, lws_chan_free(NULL));
+	ASSERT_EQ(0, lws_chan_make(&b.ch, sizeof(int), 0));
+	ASSERT_EQ(0, lws_thread_create(&t, blocked_recv_run, &b));
+	ASSERT_EQ(0, wait_blocked(&b.tid));
+	ASSERT_EQ(-EBUSY, lws_chan_free(b.ch));
+	/* Nothing was freed: the waiter is still served. */
+	ASSERT_EQ(0, lws_chan_send(b.ch, &v));
+	ASSERT_EQ(0, lws_thread_join(t, NULL));
+	ASSERT_EQ(0, b.rc);
+	ASSERT_EQ(5, b.v);
+	ASSERT_EQ(0, lws_chan_free(b.ch));
+}
+
+TEST(free_after_close_woke_the_waiters)
+{
+	struct blocked_recv b = { .timeout = -1 };
+	lws_thread_t t;
+
+	ASSERT_EQ(0, lws_chan_make(&b.ch, sizeof(int), 2));
+	ASSERT_EQ(0, lws_thread_create(&t, blocked_recv_run, &b));
+	ASSERT_EQ(0, wait_blocked(&b.tid));
+	ASSERT_EQ(0, lws_chan_close(b.ch));
+	ASSERT_EQ(0, lws_thread_join(t, NULL));
+	ASSERT_EQ(-EPIPE, b.rc);
+	ASSERT_EQ(0, lws_chan_free(b.ch));
+}
+
+TEST(int64_min_timeout_waits_forever)
+{
+	struct blocked_recv b = { .timeout = INT64_MIN };
+	struct lws_case c = { .op = LWS_RECV, .elem = &b.v };
+	lws_thread_t t;
+	int v = 8;
+
+	ASSERT_EQ(0, lws_chan_make(&b.ch, sizeof(int), 0));
+	ASSERT_EQ(0, lws_thread_create(&t, blocked_recv_run, &b));
+	ASSERT_EQ(0, wait_blocked(&b.tid));
+	sleep_ns(20 * MSEC);
+	ASSERT_EQ(0, __atomic_load_n(&b.rc, __ATOMIC_SEQ_CST));	/* still there */
+	ASSERT_EQ(0, lws_chan_send(b.ch, &v));
+	ASSERT_EQ(0, lws_thread_join(t, NULL));
+	ASSERT_EQ(0, b.rc);
+	ASSERT_EQ(8, b.v);
+	/* A ready case with INT64_MIN or INT64_MAX is taken at once. */
+	c.ch = b.ch;
+	ASSERT_EQ(0, lws_chan_close(b.ch));
+	ASSERT_EQ(0, lws_select(&c, 1, INT64_MIN));
+	ASSERT_EQ(1, c.closed);
+	ASSERT_EQ(0, lws_select(&c, 1, INT64_MAX));
+	ASSERT_EQ(0, lws_chan_free(b.ch));
+}
+
+TEST(select_takes_the_largest_n)
+{
+	struct lws_case *c = calloc(LWS_SELECT_MAX, sizeof(*c));
+	lws_chan_t *ch;
+	int v = 6, got = 0;
+
+	ASSERT_NE(NULL, c);
+	for (size_t i = 0; i < LWS_SELECT_MAX; i++)
+		c[i].op = LWS_RECV;			/* nil channels */
+	ASSERT_EQ(-EAGAIN, lws_select(c, LWS_SELECT_MAX, 0));
+	ASSERT_EQ(-ETIMEDOUT, lws_select(c, LWS_SELECT_MAX, 1 * MSEC));
+	ASSERT_EQ(-EINVAL, lws_select(c, (size_t)LWS_SELECT_MAX + 1, 0));
+	ASSERT_EQ(-EINVAL, lws_select(c, SIZE_MAX, 0));
+	/* The last of them ready: it is the one chosen. */
+	ASSERT_EQ(0, lws_chan_make(&ch, sizeof(int), 1));
+	ASSERT_EQ(0, lws_chan_send(ch, &v));
+	c[LWS_SELECT_MAX - 1] = (struct lws_case){ .ch = ch, .op = LWS_RECV, .elem = &got };
+	ASSERT_EQ((int)LWS_SELECT_MAX - 1, lws_select(c, LWS_SELECT_MAX, -1));
+	ASSERT_EQ(6, got);
+	ASSERT_EQ(0, lws_chan_free(ch));
+	free(c);
+}
+
+static void *echo_once(void *p)
+{
+	lws_chan_t **chs = p;
+	int v;
+
+	if (lws_chan_recv(chs[0], &v) == 0)
+		lws_chan_send(chs[1], &(int){ v + 1 });
+	return NULL;
+}
+
+/*
+ * After fork() the child has one thread and its own copy of every
+ * channel: what was buffered is there, and the copy works (threads the
+ * child makes hand off through it, on the child's own backend).  Threads
+ * blocked in the parent do not exist in the child.
+ */
+TEST(channels_work_in_a_forked_child)
+{
+	lws_chan_t *chs[2];
+	lws_thread_t t;
+	int v = 41, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, lws_chan_make(&chs[0], sizeof(int), 0));
+	ASSERT_EQ(0, lws_chan_make(&chs[1], sizeof(int), 1));
+	ASSERT_EQ(0, lws_chan_send(chs[1], &v));	/* buffered before the fork */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int got = 0;
+
+		if (lws_chan_recv(chs[1], &got) || got != 41)
+			_exit(1);
+		if (lws_thread_create(&t, echo_once, chs))
+			_exit(2);
+		if (lws_chan_send(chs[0], &got) || lws_chan_recv(chs[1], &got) || got != 42)
+			_exit(3);
+		if (lws_thread_join(t, NULL))
+			_exit(4);
+		_exit(lws_chan_free(chs[0]) || lws_chan_free(chs[1]) ? 5 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* The parent's copy is untouched by the child. */
+	ASSERT_EQ(1, lws_chan_len(chs[1]));
+	ASSERT_EQ(0, lws_chan_recv(chs[1], &v));
+	ASSERT_EQ(41, v);
+	ASSERT_EQ(0, lws_chan_free(chs[0]));
+	ASSERT_EQ(0, lws_chan_free(chs[1]));
 }
 
 TEST_HARNESS_MAIN

@@ -44,6 +44,7 @@ struct member {
 static struct member members[FAKE_MAX_MEMBERS + 1];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int fake_fd = -1;
+static pid_t fake_pid;		/* the process that opened the domain */
 static __thread uint32_t my_handle;
 
 static int64_t mono_now(void)
@@ -210,8 +211,19 @@ int __wrap_open(const char *path, int flags, ...)
 	if (!strcmp(path, DEV)) {
 		int fd = eventfd(0, (flags & O_CLOEXEC) ? EFD_CLOEXEC : 0);
 
-		if (fd >= 0)
+		/* Each open is a new domain.  The one domain modelled here
+		 * is per process: a forked child that opens again starts
+		 * with no members, its one thread included. */
+		if (fd >= 0) {
+			pthread_mutex_lock(&lock);
+			if (fake_pid != getpid()) {
+				memset(members, 0, sizeof(members));
+				my_handle = 0;
+				fake_pid = getpid();
+			}
 			fake_fd = fd;
+			pthread_mutex_unlock(&lock);
+		}
 		return fd;
 	}
 	return __real_open(path, flags, mode);
