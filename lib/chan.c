@@ -65,7 +65,8 @@
 enum { W_PENDING = 0, W_CLAIMED = 1, W_CANCELLED = 2, W_MOVING = 3 };
 
 struct lws_chan {
-	uint32_t lock;			/* chan_lock(): CL_FREE, CL_HELD, CL_SLEEPERS */
+	uint32_t lock;			/* chan_lock(): 0 free, 1 held */
+	uint32_t sleepers;		/* threads asleep on ->lock */
 	size_t elem_size;
 	size_t cap;
 	size_t len;			/* buffered elements; atomic stores */
@@ -110,37 +111,58 @@ struct lws_sudog {
 };
 
 /*
- * The channel lock, after Go's runtime lock (runtime/lock_futex.go) and
- * Drepper's "Futexes Are Tricky" (mutex 3): a word that is CL_FREE,
- * CL_HELD, or CL_SLEEPERS (held, and someone may be asleep on it).
+ * The channel lock: a word that is 0 (free) or 1 (held), and a count of
+ * the threads asleep on it.  Its critical sections are short (a few loads
+ * and stores, a memcpy of at most LWS_CHAN_ELEM_MAX bytes) and never
+ * block, but the holder can be preempted, so a waiter spins briefly and
+ * then sleeps, as Go's runtime lock does (runtime/lock_futex.go): a waiter
+ * that only spins and yields keeps the CPU from a preempted holder on an
+ * oversubscribed machine, and under SCHED_FIFO, where sched_yield() never
+ * gives way to a lower priority, forever.
  *
- *   lock:   CAS FREE -> HELD (acquire), the whole uncontended path.
- *           Contended: spin CHAN_LOCK_SPINS looks while the holder, which
- *           never blocks inside, is likely running on another CPU; then
- *           exchange in SLEEPERS and FUTEX_WAIT on the word while what it
- *           held was not FREE.
- *   unlock: exchange in FREE (release); if it held SLEEPERS, FUTEX_WAKE
- *           one sleeper.
+ *   lock:   CAS 0 -> 1 (acquire): the whole uncontended path.  Contended:
+ *           CHAN_LOCK_SPINS looks; then count itself in ->sleepers, fence,
+ *           and FUTEX_WAIT on the word while a CAS 0 -> 1 fails.
+ *   unlock: store 0 (release); fence; if ->sleepers, FUTEX_WAKE one.
  *
- * A sleeper that wakes takes the lock as SLEEPERS (it cannot know whether
- * others still sleep), so the mark survives every wake-up and none is
- * lost; the cost is at most one FUTEX_WAKE too many.  A spinner takes it
- * only from FREE and as HELD, never over a SLEEPERS mark, and stops
- * spinning once it sees the mark (sleepers are queued: join them).
+ * The two fences make a Dekker pair: a sleeper's count is seen by the
+ * unlock, or the unlock's 0 by the sleeper (then FUTEX_WAIT returns at
+ * once, the word having changed), so no wake-up is lost.  The unlock is
+ * the hot path (two per channel operation), and a full fence there would
+ * cost what a locked exchange costs; so, as liburcu's memb flavour does,
+ * the sleeper pays for both: it issues membarrier(PRIVATE_EXPEDITED),
+ * which puts a full barrier into every running thread of the process,
+ * and the unlock's fence is only a compiler barrier.  Where membarrier is
+ * missing (a kernel built without it; registration fails), the pair is
+ * made of sequentially consistent accesses instead (the unlock's store,
+ * the count and the sleeper's CAS), chan_lock_asym being false, decided
+ * before the first channel exists.  A sleeper counted once stays counted
+ * until it holds the lock, so one membarrier covers its whole stay; if a
+ * registered membarrier ever failed, the sleeper would look again every
+ * millisecond rather than trust the pair.
  *
- * Why it sleeps: its critical sections are short (a few loads and stores,
- * a memcpy of at most LWS_CHAN_ELEM_MAX bytes) but the holder can be
- * preempted.  A waiter that only spins and yields then keeps the CPU from
- * the holder on an oversubscribed machine, and under SCHED_FIFO, where
- * sched_yield() never gives way to a lower priority, forever.  A sleeper
- * lets the holder run.  A coroutine that waits sleeps with its worker
- * thread, as a goroutine's runtime lock sleeps with its M: the holder
- * runs already, and parking the coroutine would need a queue of waiters
- * under a lock of its own.  The price against a spinlock is a locked
- * exchange instead of a plain release store on unlock.
+ * A coroutine that waits sleeps with its worker thread, as a goroutine's
+ * runtime lock sleeps with its M: the holder runs already, and parking
+ * the coroutine would need a queue of waiters under a lock of its own.
  */
-enum { CL_FREE = 0, CL_HELD = 1, CL_SLEEPERS = 2 };
 #define CHAN_LOCK_SPINS 128
+
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED		(1 << 3)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED	(1 << 4)
+#endif
+
+static bool chan_lock_asym;
+static pthread_once_t chan_lock_once = PTHREAD_ONCE_INIT;
+
+static void chan_lock_setup(void)
+{
+	int saved = errno;
+
+	chan_lock_asym = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+				 0, 0) == 0;
+	errno = saved;
+}
 
 static inline void cpu_relax(void)
 {
@@ -153,24 +175,34 @@ static inline void cpu_relax(void)
 #endif
 }
 
+static inline bool chan_trylock(lws_chan_t *ch, int order)
+{
+	uint32_t v = 0;
+
+	return __atomic_compare_exchange_n(&ch->lock, &v, 1, false, order, __ATOMIC_RELAXED);
+}
+
 static __attribute__((noinline)) void chan_lock_slow(lws_chan_t *ch)
 {
+	static const struct timespec poll = { 0, 1000000 };
+	const struct timespec *limit = NULL;
 	int saved = errno;
 
 	for (unsigned int i = 0; i < CHAN_LOCK_SPINS; i++) {
-		uint32_t v = __atomic_load_n(&ch->lock, __ATOMIC_RELAXED);
-
-		if (v == CL_SLEEPERS)
-			break;
-		if (v == CL_FREE &&
-		    __atomic_compare_exchange_n(&ch->lock, &v, CL_HELD, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return;
 		cpu_relax();
+		if (!__atomic_load_n(&ch->lock, __ATOMIC_RELAXED) &&
+		    chan_trylock(ch, __ATOMIC_ACQUIRE))
+			return;
 	}
-	/* EINTR and EAGAIN (the word changed) just mean: look again. */
-	while (__atomic_exchange_n(&ch->lock, CL_SLEEPERS, __ATOMIC_ACQUIRE) != CL_FREE)
-		syscall(SYS_futex, &ch->lock, FUTEX_WAIT_PRIVATE, CL_SLEEPERS, NULL, NULL, 0);
+	/* The sleeper's side of the pair. */
+	__atomic_fetch_add(&ch->sleepers, 1, __ATOMIC_SEQ_CST);
+	if (chan_lock_asym &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		limit = &poll;
+	/* EINTR, EAGAIN (the word was 0 by then), ETIMEDOUT: try again. */
+	while (!chan_trylock(ch, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &ch->lock, FUTEX_WAIT_PRIVATE, 1, limit, NULL, 0);
+	__atomic_fetch_sub(&ch->sleepers, 1, __ATOMIC_RELAXED);
 	errno = saved;
 }
 
@@ -184,17 +216,20 @@ static __attribute__((noinline)) void chan_unlock_wake(lws_chan_t *ch)
 
 static inline void chan_lock(lws_chan_t *ch)
 {
-	uint32_t v = CL_FREE;
-
-	if (caa_unlikely(!__atomic_compare_exchange_n(&ch->lock, &v, CL_HELD, false,
-						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+	if (caa_unlikely(!chan_trylock(ch, __ATOMIC_ACQUIRE)))
 		chan_lock_slow(ch);
 }
 
 static inline void chan_unlock(lws_chan_t *ch)
 {
-	if (caa_unlikely(__atomic_exchange_n(&ch->lock, CL_FREE, __ATOMIC_RELEASE) ==
-			 CL_SLEEPERS))
+	/* The unlock's side of the pair. */
+	if (caa_likely(chan_lock_asym)) {
+		__atomic_store_n(&ch->lock, 0, __ATOMIC_RELEASE);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	} else {
+		__atomic_store_n(&ch->lock, 0, __ATOMIC_SEQ_CST);
+	}
+	if (caa_unlikely(__atomic_load_n(&ch->sleepers, __ATOMIC_SEQ_CST)))
 		chan_unlock_wake(ch);
 }
 
@@ -514,6 +549,8 @@ LWS_EXPORT int lws_chan_make(lws_chan_t **chp, size_t elem_size, size_t cap)
 		return -EINVAL;
 	if (__builtin_mul_overflow(elem_size, cap, &bytes) || bytes > PTRDIFF_MAX)
 		return -EINVAL;
+	/* Before any channel exists, so no unlock runs in the other mode. */
+	pthread_once(&chan_lock_once, chan_lock_setup);
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return -ENOMEM;
