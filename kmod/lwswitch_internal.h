@@ -14,11 +14,46 @@
  *   domain's release) and *freed* when its last reference is dropped,
  *   after an RCU grace period.  The membership holds one reference; a
  *   SWITCHTO caller holds one on its target while it is blocked on it.
- * - A member's ->state (IDLE, TOKEN, WAITING) is its resume token: only
- *   the member's own thread moves it out of TOKEN or into WAITING; any
- *   thread may set TOKEN (atomic_xchg, a full barrier), and the thread
- *   that moved it from WAITING to TOKEN wakes ->task directly (no wait
- *   queue: the member is its own only sleeper).
+ * - A member's ->state (IDLE, TOKEN, RUNNABLE, WAITING) is its resume
+ *   token: only the member's own thread moves it out of TOKEN or into
+ *   RUNNABLE or WAITING; any thread may set TOKEN (atomic_xchg, a full
+ *   barrier), and the thread that moved it from WAITING to TOKEN wakes
+ *   ->task directly (no wait queue: the member is its own only sleeper).
+ *   The thread that moved it from RUNNABLE to TOKEN wakes nobody: the
+ *   member is on a run queue and looks at its state when it next runs.
+ *
+ * The directed hand-off (handoff=yield), SWITCHTO(t) by member m:
+ *
+ *	m: IDLE -> RUNNABLE           cmpxchg; fails only on a TOKEN, and
+ *	                              then the call is today's (resume t,
+ *	                              consume the token, return 0)
+ *	m: old = xchg(t, TOKEN)       the resume; full barrier after the
+ *	                              cmpxchg above, so a t that sees its
+ *	                              token also sees m RUNNABLE
+ *	   old WAITING:  wake t onto this CPU (lws_place_wake()), yield_to(t)
+ *	   old RUNNABLE: no wake-up (t is on a run queue), yield_to(t)
+ *	   old IDLE, TOKEN: t is not waiting; no yield
+ *	   (no yield either with a signal pending or the deadline past)
+ *	m, back on a CPU (or yield_to() declined, or no yield):
+ *	   cmpxchg(m, RUNNABLE -> WAITING)
+ *	     fails: a TOKEN came while m was runnable; consume it, return 0
+ *	     succeeds: block as WAIT does (lws_park()), with its loop on the
+ *	     explicit state, signals, the deadline and ->blocked_on
+ *
+ *   So a runnable waiter yields at most once per call and never spins;
+ *   it blocks at once if the CPU comes back to it without a token (its
+ *   partner ran long or slept elsewhere, the scheduler or the load
+ *   balancer picked it, yield_to() declined).  RUNNABLE -> WAITING and a
+ *   resume's xchg are atomic RMWs of one word, so they are ordered: either
+ *   the resumer sees WAITING and wakes (today's barrier pairing with
+ *   set_current_state() then covers the sleep), or m's cmpxchg fails and
+ *   m sees the token.  A member in RUNNABLE is TASK_RUNNING: it shows as
+ *   R in /proc and counts in the load average; lws_member_remove()'s
+ *   wake-up of such a waiter is a no-op, and the waiter finds
+ *   LWS_PARTNER_GONE in ->blocked_on once it blocks.  @t's task_struct is
+ *   pinned for yield_to() by the reference the SWITCHTO caller holds on @t;
+ *   yield_to() itself declines a task that is running, not runnable, or
+ *   of another scheduling class.
  * - Nothing sleeps under a spinlock; the exit/exec hooks run in atomic
  *   context and only take spinlocks.
  */
@@ -37,6 +72,13 @@ enum lws_state {
 	LWS_IDLE	= 0,	/* no token, not blocked */
 	LWS_TOKEN	= 1,	/* a resume is pending */
 	LWS_WAITING	= 2,	/* blocked in SWITCHTO or WAIT */
+	LWS_RUNNABLE	= 3,	/* waiting in SWITCHTO, still runnable */
+};
+
+/* How SWITCHTO waits: the module parameter "handoff". */
+enum lws_handoff {
+	LWS_HANDOFF_BLOCK	= 0,	/* block at once (wake-up + sleep) */
+	LWS_HANDOFF_YIELD	= 1,	/* the directed hand-off, yield_to() */
 };
 
 /* Why a membership ended (or began), for the lwswitch_member tracepoint. */
@@ -79,6 +121,10 @@ enum lws_stat {
 	LWS_STAT_WAIT,
 	LWS_STAT_RESUME_WOKE,		/* resume found the target blocked */
 	LWS_STAT_RESUME_TOKEN,		/* resume left a pending token */
+	LWS_STAT_RESUME_RUNNABLE,	/* resume found a runnable waiter */
+	LWS_STAT_YIELD,			/* yield_to() gave our CPU away */
+	LWS_STAT_YIELD_DECLINED,	/* yield_to() refused */
+	LWS_STAT_YIELD_BLOCKED,		/* runnable waiter back without a token */
 	LWS_STAT_SAME_CPU,		/* SWITCHTO target queued on our CPU */
 	LWS_STAT_OTHER_CPU,		/* ... or not */
 	LWS_STAT_TOKEN_CONSUMED,	/* a wait returned at once on a token */

@@ -39,6 +39,42 @@ module_param(placement, int, 0444);
 MODULE_PARM_DESC(placement,
 		 "Where SWITCHTO runs its target: -1 best available (default), 0 plain wake-up, 1 WF_CURRENT_CPU (>= 6.6), 2 ftrace hook");
 
+/*
+ * How SWITCHTO waits, read once per call: writable at run time, since a
+ * call in either mode works with peers in the other (a resumer handles a
+ * RUNNABLE and a WAITING target alike).  Both kernels default to the
+ * directed hand-off, which the benchmark found faster on each (README,
+ * also for what it costs beside CPU-bound threads on 6.12).
+ */
+#define LWS_HANDOFF_DEFAULT	LWS_HANDOFF_YIELD
+
+static int handoff = LWS_HANDOFF_DEFAULT;
+
+static int lws_handoff_set(const char *val, const struct kernel_param *kp)
+{
+	if (sysfs_streq(val, "yield"))
+		WRITE_ONCE(handoff, LWS_HANDOFF_YIELD);
+	else if (sysfs_streq(val, "block"))
+		WRITE_ONCE(handoff, LWS_HANDOFF_BLOCK);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int lws_handoff_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%s\n",
+			 READ_ONCE(handoff) == LWS_HANDOFF_YIELD ? "yield" : "block");
+}
+
+static const struct kernel_param_ops lws_handoff_ops = {
+	.set	= lws_handoff_set,
+	.get	= lws_handoff_get,
+};
+module_param_cb(handoff, &lws_handoff_ops, &handoff, 0644);
+MODULE_PARM_DESC(handoff,
+		 "How SWITCHTO waits: yield (stay runnable, yield_to() the target) or block (sleep at once)");
+
 DEFINE_PER_CPU(unsigned long, lws_stats[LWS_NR_STATS]);
 atomic_t lws_nr_domains = ATOMIC_INIT(0);
 atomic_t lws_nr_members = ATOMIC_INIT(0);
@@ -117,27 +153,43 @@ static inline struct lws_member *lws_self(struct lws_domain *d)
 /*
  * Give @t its resume token and wake it if it was blocked.  The xchg is a
  * full barrier: the caller's earlier stores are visible to @t once it sees
- * the token.
+ * the token.  Returns @t's state before the resume.
  */
-static void lws_resume(struct lws_member *from, struct lws_member *t, bool here)
+static int lws_resume(struct lws_member *from, struct lws_member *t, bool here)
 {
 	int old = atomic_xchg(&t->state, LWS_TOKEN);
 
 	trace_lwswitch_resume(from->handle, t->handle, old == LWS_WAITING, here);
-	if (old != LWS_WAITING) {
+	switch (old) {
+	case LWS_WAITING:
+		lws_stat_inc(LWS_STAT_RESUME_WOKE);
+		lws_place_wake(t, here);
+		break;
+	case LWS_RUNNABLE:
+		/* On a run queue: it sees the token when it next runs. */
+		lws_stat_inc(LWS_STAT_RESUME_RUNNABLE);
+		break;
+	default:
 		lws_stat_inc(LWS_STAT_RESUME_TOKEN);
-		return;
+		break;
 	}
-	lws_stat_inc(LWS_STAT_RESUME_WOKE);
-	lws_place_wake(t, here);
+	return old;
+}
+
+static inline bool lws_past(ktime_t deadline)
+{
+	return deadline != KTIME_MAX && ktime_compare(deadline, ktime_get()) <= 0;
 }
 
 /*
  * Block until resumed, a signal, the deadline (KTIME_MAX: none) or, for a
  * SWITCHTO caller, the end of the member it switched to.  A resume that
  * races with any of the others wins: it is consumed and 0 returned.
+ * @from is the caller's own state on entry, unless a token came: IDLE, or
+ * RUNNABLE for a runnable waiter back from its yield.
  */
-static int lws_park(struct lws_member *me, ktime_t deadline, u32 target)
+static int lws_park(struct lws_member *me, int from, ktime_t deadline,
+		    u32 target)
 {
 	int ret = 0;
 
@@ -145,16 +197,25 @@ static int lws_park(struct lws_member *me, ktime_t deadline, u32 target)
 		lws_stat_inc(LWS_STAT_TOKEN_CONSUMED);
 		return 0;
 	}
-	if (deadline != KTIME_MAX && ktime_compare(deadline, ktime_get()) <= 0) {
+	if (lws_past(deadline)) {
+		/* A runnable waiter goes back to IDLE, unless a token came. */
+		if (from == LWS_RUNNABLE &&
+		    atomic_cmpxchg(&me->state, LWS_RUNNABLE, LWS_IDLE) != LWS_RUNNABLE) {
+			atomic_set(&me->state, LWS_IDLE);
+			lws_stat_inc(LWS_STAT_TOKEN_CONSUMED);
+			return 0;
+		}
 		lws_stat_inc(LWS_STAT_TIMEOUT);
 		return -ETIMEDOUT;
 	}
-	/* Only we leave IDLE for WAITING; failure means a token arrived. */
-	if (atomic_cmpxchg(&me->state, LWS_IDLE, LWS_WAITING) != LWS_IDLE) {
+	/* Only we leave @from for WAITING; failure means a token arrived. */
+	if (atomic_cmpxchg(&me->state, from, LWS_WAITING) != from) {
 		atomic_set(&me->state, LWS_IDLE);
 		lws_stat_inc(LWS_STAT_TOKEN_CONSUMED);
 		return 0;
 	}
+	if (from == LWS_RUNNABLE)
+		lws_stat_inc(LWS_STAT_YIELD_BLOCKED);
 
 	/*
 	 * No wait queue: a member has one sleeper, itself, and its wakers
@@ -270,6 +331,51 @@ static int lws_target(struct lws_domain *d, struct lws_member *me, u32 handle,
 	return 0;
 }
 
+/* After the resume: either we see @t gone or its removal sees us. */
+static inline void lws_check_gone(struct lws_member *me, struct lws_member *t)
+{
+	if (READ_ONCE(t->gone))
+		cmpxchg(&me->blocked_on, t, LWS_PARTNER_GONE);
+}
+
+/* SWITCHTO, handoff=block: resume @t onto this CPU, then sleep. */
+static int lws_switch_block(struct lws_member *me, struct lws_member *t,
+			    ktime_t deadline)
+{
+	lws_resume(me, t, true);
+	lws_check_gone(me, t);
+	return lws_park(me, LWS_IDLE, deadline, t->handle);
+}
+
+/*
+ * SWITCHTO, handoff=yield: the directed hand-off (the state machine is in
+ * lwswitch_internal.h).  We wait runnable and give this CPU to @t with
+ * yield_to(), which needs @t on a run queue and not running: woken onto
+ * this CPU if it was blocked, already queued if it was a runnable waiter
+ * itself.  Once we run again we either hold a token or block for real.
+ */
+static int lws_switch_yield(struct lws_member *me, struct lws_member *t,
+			    ktime_t deadline)
+{
+	int old, ret;
+
+	/* A pending token (only a token can make this fail): as block. */
+	if (atomic_cmpxchg(&me->state, LWS_IDLE, LWS_RUNNABLE) != LWS_IDLE)
+		return lws_switch_block(me, t, deadline);
+
+	old = lws_resume(me, t, true);
+	lws_check_gone(me, t);
+	if ((old == LWS_WAITING || old == LWS_RUNNABLE) &&
+	    !signal_pending(current) && !lws_past(deadline)) {
+		ret = yield_to(t->task, true);
+		trace_lwswitch_yield(me->handle, t->handle, ret);
+		lws_stat_inc(ret > 0 ? LWS_STAT_YIELD : LWS_STAT_YIELD_DECLINED);
+	}
+
+	/* Back on a CPU: consume a token that came meanwhile, or block. */
+	return lws_park(me, LWS_RUNNABLE, deadline, t->handle);
+}
+
 static long lws_ioc_switchto(struct lws_domain *d, void __user *uarg)
 {
 	struct lws_member *me, *t;
@@ -302,11 +408,10 @@ static long lws_ioc_switchto(struct lws_domain *d, void __user *uarg)
 	 * or lws_member_remove() sees our ->blocked_on (and our reference).
 	 */
 	WRITE_ONCE(me->blocked_on, t);
-	lws_resume(me, t, true);
-	if (READ_ONCE(t->gone))
-		cmpxchg(&me->blocked_on, t, LWS_PARTNER_GONE);
-
-	ret = lws_park(me, deadline, t->handle);
+	if (READ_ONCE(handoff) == LWS_HANDOFF_YIELD)
+		ret = lws_switch_yield(me, t, deadline);
+	else
+		ret = lws_switch_block(me, t, deadline);
 	WRITE_ONCE(me->blocked_on, NULL);
 	lws_member_put(t);
 	return ret;
@@ -349,7 +454,7 @@ static long lws_ioc_wait(struct lws_domain *d, void __user *uarg)
 	if (!me)
 		return -EPERM;
 	lws_stat_inc(LWS_STAT_WAIT);
-	return lws_park(me, lws_deadline(&hop), 0);
+	return lws_park(me, LWS_IDLE, lws_deadline(&hop), 0);
 }
 
 static long lws_ioc_info(void __user *uarg)
@@ -368,6 +473,8 @@ static long lws_ioc_info(void __user *uarg)
 	info.max_domains = READ_ONCE(max_domains);
 	info.features = LWSWITCH_FEAT_TIMEOUT | LWSWITCH_FEAT_LOOKUP_TID |
 			LWSWITCH_FEAT_OWNER_DEAD;
+	if (READ_ONCE(handoff) == LWS_HANDOFF_YIELD)
+		info.features |= LWSWITCH_FEAT_HANDOFF_YIELD;
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
@@ -578,6 +685,10 @@ static const char * const lws_stat_names[LWS_NR_STATS] = {
 	[LWS_STAT_WAIT]			= "wait",
 	[LWS_STAT_RESUME_WOKE]		= "resume_woke",
 	[LWS_STAT_RESUME_TOKEN]		= "resume_token",
+	[LWS_STAT_RESUME_RUNNABLE]	= "resume_runnable",
+	[LWS_STAT_YIELD]		= "yield",
+	[LWS_STAT_YIELD_DECLINED]	= "yield_declined",
+	[LWS_STAT_YIELD_BLOCKED]	= "yield_blocked",
 	[LWS_STAT_SAME_CPU]		= "same_cpu",
 	[LWS_STAT_OTHER_CPU]		= "other_cpu",
 	[LWS_STAT_TOKEN_CONSUMED]	= "token_consumed",
@@ -598,6 +709,7 @@ static int lws_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "domains %d\n", atomic_read(&lws_nr_domains));
 	seq_printf(s, "members %d\n", atomic_read(&lws_nr_members));
 	seq_printf(s, "placement %d\n", lws_placement);
+	seq_printf(s, "handoff %d\n", READ_ONCE(handoff));
 	for (i = 0; i < LWS_NR_STATS; i++) {
 		sum = 0;
 		for_each_possible_cpu(cpu)
@@ -631,7 +743,8 @@ static int __init lws_init(void)
 
 	lws_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("stats", 0444, lws_debugfs, NULL, &lws_stats_fops);
-	pr_info("ready, placement %d\n", lws_placement);
+	pr_info("ready, placement %d, handoff %s\n", lws_placement,
+		handoff == LWS_HANDOFF_YIELD ? "yield" : "block");
 	return 0;
 
 err_hooks:

@@ -57,6 +57,27 @@ TRACE_EVENT(lwswitch_unblock,
 	TP_printk("handle=%u ret=%d", __entry->handle, __entry->ret)
 );
 
+/*
+ * A runnable waiter gave its CPU to @target with yield_to(); @ret is what
+ * yield_to() returned (> 0: yielded; 0 or < 0: declined).
+ */
+TRACE_EVENT(lwswitch_yield,
+	TP_PROTO(u32 handle, u32 target, int ret),
+	TP_ARGS(handle, target, ret),
+	TP_STRUCT__entry(
+		__field(u32, handle)
+		__field(u32, target)
+		__field(int, ret)
+	),
+	TP_fast_assign(
+		__entry->handle = handle;
+		__entry->target = target;
+		__entry->ret = ret;
+	),
+	TP_printk("handle=%u target=%u ret=%d",
+		  __entry->handle, __entry->target, __entry->ret)
+);
+
 /* Membership changes; @why is an enum lws_why (lwswitch_internal.h). */
 TRACE_EVENT(lwswitch_member,
 	TP_PROTO(u32 handle, pid_t tid, int why),

@@ -4,7 +4,11 @@
  * mechanism per row, measured in one process (so in one VM boot) so that
  * ratios between rows mean something.
  *
- *   switchto      LWSWITCH_IOC_SWITCHTO both ways (one system call per hop)
+ *   switchto      LWSWITCH_IOC_SWITCHTO both ways (one system call per hop),
+ *                 in the module's default hand-off mode
+ *   switchto-block  the same with handoff=block: the caller sleeps at once
+ *   switchto-yield  the same with handoff=yield (the directed hand-off), a
+ *                 row only when that is not the default
  *   switchto-pinned  the same, both threads pinned to one CPU: the module's
  *                 hand-off with placement for free, which separates the
  *                 placement's cost from the rest
@@ -13,6 +17,18 @@
  *   yield-pinned  sched_yield() until it is my turn, both pinned to one CPU:
  *                 the floor for any kernel-mediated hand-off
  *   getppid       a null system call
+ *
+ * The hand-off mode is the module parameter handoff, writable at run time
+ * and read by the module once per SWITCHTO: each repetition of a row sets
+ * its mode before its threads start and puts the default back after.
+ *
+ * case=cotenant (without --only, or named in it): a CPU-bound thread
+ * and a ping-pong pair, all three pinned to CPU 0, for 2 s of wall time;
+ * metric hog_cpu_pct is the CPU-bound thread's share of that time, with
+ * the pair's ns_per_roundtrip beside it, for switchto, switchto-block and
+ * futex-pinned.  A hand-off must not take more than its share of a shared
+ * CPU: a runnable waiter is a queued task, and the scheduler's fairness
+ * between it, its partner and the third thread decides.
  *
  * Each row: one warm-up repetition, then --reps timed repetitions; the
  * median is reported with p10/p90 (nearest rank) and the count.  Proof
@@ -62,6 +78,7 @@ enum mech { M_SWITCHTO, M_FUTEX, M_YIELD };
 struct pp {
 	enum mech mech;
 	int pinned;
+	const char *handoff;		/* module mode for the run, or NULL */
 	long iters;			/* round trips */
 	int probe;			/* record CPUs and context switches */
 	/* switchto */
@@ -73,8 +90,36 @@ struct pp {
 	int last_cpu __attribute__((aligned(64)));
 	long same_cpu[2], hops[2];
 	long vcsw[2], ivcsw[2];
+	/* cotenant: thread 0 stops at its turn once ->stop is set */
+	volatile int stop, done;
+	long rounds;
 	pthread_barrier_t start;
 };
+
+#define HANDOFF_PARAM "/sys/module/lwswitch/parameters/handoff"
+
+static char handoff_default[16];	/* "yield" or "block", or "" */
+
+static void handoff_read_default(void)
+{
+	FILE *f = fopen(HANDOFF_PARAM, "r");
+
+	if (!f)
+		return;
+	if (!fgets(handoff_default, sizeof(handoff_default), f))
+		handoff_default[0] = 0;
+	handoff_default[strcspn(handoff_default, "\n")] = 0;
+	fclose(f);
+}
+
+static void handoff_set(const char *mode)
+{
+	int fd = open(HANDOFF_PARAM, O_WRONLY);
+
+	if (fd < 0 || write(fd, mode, strlen(mode)) < 0)
+		die("set " HANDOFF_PARAM, errno);
+	close(fd);
+}
 
 static long sys_futex(uint32_t *uaddr, int op, uint32_t val)
 {
@@ -191,6 +236,8 @@ static double pp_run(struct pp *pp, double *cpu)
 	void *args[2][2] = { { pp, (void *)0L }, { pp, (void *)1L } };
 	uint64_t t0, c0;
 
+	if (pp->handoff)
+		handoff_set(pp->handoff);
 	pp->turn = 0;
 	memset(pp->same_cpu, 0, sizeof(pp->same_cpu));
 	memset(pp->hops, 0, sizeof(pp->hops));
@@ -205,6 +252,8 @@ static double pp_run(struct pp *pp, double *cpu)
 		pthread_join(t[i], NULL);
 	*cpu = (double)(bench_cpu_ns() - c0) / (double)pp->iters;
 	pthread_barrier_destroy(&pp->start);
+	if (pp->handoff)
+		handoff_set(handoff_default);
 	return (double)(bench_now_ns() - t0) / (double)pp->iters;
 }
 
@@ -218,6 +267,7 @@ struct impl {
 	const char *name;
 	enum mech mech;		/* ignored for the null system call */
 	int pinned, syscall;
+	const char *handoff;	/* switchto: the mode, NULL for the default */
 	long iters;
 	struct pp pp;
 	double wall[BENCH_MAX_REPS], cpu[BENCH_MAX_REPS];
@@ -243,7 +293,8 @@ static void impl_init(struct impl *im)
 	double c;
 
 	im->iters /= scale;
-	im->pp = (struct pp){ .mech = im->mech, .pinned = im->pinned, .fd = -1 };
+	im->pp = (struct pp){ .mech = im->mech, .pinned = im->pinned, .fd = -1,
+			      .handoff = im->handoff };
 	if (!im->syscall && im->mech == M_SWITCHTO) {
 		im->pp.fd = open("/dev/lwswitch", O_RDWR | O_CLOEXEC);
 		if (im->pp.fd < 0)
@@ -283,12 +334,126 @@ static void impl_report(struct impl *im)
 		close(pp->fd);
 }
 
+/* ---- case=cotenant: a CPU-bound thread beside a ping-pong pair ---- */
+
+#define COTENANT_NS	2000000000ull
+
+struct hog {
+	volatile int stop;
+	uint64_t cpu_ns;
+	pthread_barrier_t *start;
+};
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void *hog_thread(void *arg)
+{
+	struct hog *h = arg;
+	volatile unsigned long sink = 0;
+	uint64_t c0;
+
+	bench_pin(0);
+	pthread_barrier_wait(h->start);
+	c0 = thread_cpu_ns();
+	while (!h->stop)
+		sink++;
+	h->cpu_ns = thread_cpu_ns() - c0;
+	return NULL;
+}
+
+/* The pair: thread 0 ends it at its turn once ->stop is set. */
+static void *co_thread(void *arg)
+{
+	struct pp *pp = ((void **)arg)[0];
+	int me = (int)(long)((void **)arg)[1];
+
+	bench_pin(0);
+	if (pp->mech == M_SWITCHTO) {
+		struct lwswitch_register r = { 0 };
+
+		if (ioctl(pp->fd, LWSWITCH_IOC_REGISTER, &r))
+			die("register", errno);
+		pp->handle[me] = r.handle;
+	}
+	pthread_barrier_wait(&pp->start);
+	if (me == 1) {
+		first_turn(pp, me);
+		while (!pp->done)
+			hand_over(pp, me, 0);
+	} else {
+		for (;;) {
+			if (pp->stop) {
+				pp->done = 1;
+				hand_over(pp, me, 1);
+				break;
+			}
+			hand_over(pp, me, 0);
+			pp->rounds++;
+		}
+	}
+	if (pp->mech == M_SWITCHTO) {
+		struct lwswitch_register r = { 0 };
+
+		ioctl(pp->fd, LWSWITCH_IOC_UNREGISTER, &r);
+	}
+	return NULL;
+}
+
+static void cotenant_run(const char *name, enum mech mech, const char *handoff)
+{
+	struct pp pp = { .mech = mech, .pinned = 1, .fd = -1 };
+	struct hog h = { .start = &pp.start };
+	void *args[2][2] = { { &pp, (void *)0L }, { &pp, (void *)1L } };
+	struct timespec ts = { .tv_sec = COTENANT_NS / 1000000000ull,
+			       .tv_nsec = COTENANT_NS % 1000000000ull };
+	pthread_t t[3];
+	uint64_t t0, wall;
+
+	if (mech == M_SWITCHTO) {
+		pp.fd = open("/dev/lwswitch", O_RDWR | O_CLOEXEC);
+		if (pp.fd < 0)
+			die("/dev/lwswitch", errno);
+	}
+	if (handoff)
+		handoff_set(handoff);
+	pthread_barrier_init(&pp.start, NULL, 4);
+	if (pthread_create(&t[2], NULL, hog_thread, &h))
+		die("pthread_create", errno);
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, co_thread, args[i]))
+			die("pthread_create", errno);
+	pthread_barrier_wait(&pp.start);
+	t0 = bench_now_ns();
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	pp.stop = 1;
+	h.stop = 1;
+	wall = bench_now_ns() - t0;
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&pp.start);
+	if (handoff)
+		handoff_set(handoff_default);
+	if (pp.fd >= 0)
+		close(pp.fd);
+	bench_row1("cotenant", name, "hog_cpu_pct",
+		   100.0 * (double)h.cpu_ns / (double)wall, "%");
+	bench_row1("cotenant", name, "ns_per_roundtrip",
+		   pp.rounds ? (double)wall / (double)pp.rounds : 0.0, "ns");
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: lws-pingpong [--quick] [--reps N] [--only LIST] [--suffix S] [--header]\n"
-		"  LIST: comma-separated of switchto,switchto-pinned,futex,futex-pinned,\n"
-		"        yield-pinned,getppid\n");
+		"  LIST: comma-separated of switchto,switchto-block,switchto-yield,\n"
+		"        switchto-pinned,futex,futex-pinned,yield-pinned,getppid,cotenant\n");
 	exit(2);
 }
 
@@ -317,6 +482,10 @@ int main(int argc, char **argv)
 	};
 	static struct impl impls[] = {
 		{ .name = "switchto", .mech = M_SWITCHTO, .iters = 20000 },
+		{ .name = "switchto-block", .mech = M_SWITCHTO, .iters = 20000,
+		  .handoff = "block" },
+		{ .name = "switchto-yield", .mech = M_SWITCHTO, .iters = 20000,
+		  .handoff = "yield" },
 		{ .name = "switchto-pinned", .mech = M_SWITCHTO, .pinned = 1, .iters = 20000 },
 		{ .name = "futex", .mech = M_FUTEX, .iters = 5000 },
 		{ .name = "futex-pinned", .mech = M_FUTEX, .pinned = 1, .iters = 20000 },
@@ -342,10 +511,19 @@ int main(int argc, char **argv)
 	bench_set_kernel(0);
 	if (header)
 		bench_header();
+	handoff_read_default();
 
-	for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]); i++)
-		if (wanted(only, impls[i].name))
-			sel[n++] = &impls[i];
+	for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]); i++) {
+		const char *mode = impls[i].handoff;
+
+		if (!wanted(only, impls[i].name))
+			continue;
+		/* A mode row needs the parameter, and repeats no default. */
+		if (mode && (!handoff_default[0] ||
+			     (!only && !strcmp(mode, handoff_default))))
+			continue;
+		sel[n++] = &impls[i];
+	}
 	for (int i = 0; i < n; i++)
 		impl_init(sel[i]);
 	for (int r = 0; r < reps; r++)
@@ -353,5 +531,13 @@ int main(int argc, char **argv)
 			sel[i]->wall[r] = impl_run(sel[i], &sel[i]->cpu[r]);
 	for (int i = 0; i < n; i++)
 		impl_report(sel[i]);
+	if (wanted(only, "cotenant")) {
+		cotenant_run("switchto", M_SWITCHTO, NULL);
+		if (handoff_default[0])
+			cotenant_run("switchto-block", M_SWITCHTO, "block");
+		if (handoff_default[0] && strcmp(handoff_default, "yield"))
+			cotenant_run("switchto-yield", M_SWITCHTO, "yield");
+		cotenant_run("futex-pinned", M_FUTEX, NULL);
+	}
 	return 0;
 }

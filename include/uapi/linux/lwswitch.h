@@ -64,6 +64,13 @@ enum lwswitch_placement {
 #define LWSWITCH_FEAT_TIMEOUT		_BITULL(0)	/* relative and absolute timeouts */
 #define LWSWITCH_FEAT_LOOKUP_TID	_BITULL(1)	/* LWSWITCH_IOC_LOOKUP */
 #define LWSWITCH_FEAT_OWNER_DEAD	_BITULL(2)	/* -EOWNERDEAD on a dead partner */
+/*
+ * SWITCHTO waits runnable now (the directed hand-off, module parameter
+ * handoff=yield); clear when it sleeps at once (handoff=block).  A mode, not
+ * a capability: the parameter may change at run time, and the semantics of
+ * every command are the same in both modes.
+ */
+#define LWSWITCH_FEAT_HANDOFF_YIELD	_BITULL(3)
 
 /**
  * struct lwswitch_info - argument of LWSWITCH_IOC_INFO.
@@ -71,7 +78,8 @@ enum lwswitch_placement {
  * @version:	(out) LWSWITCH_API_VERSION of the running module.
  * @placement:	(out) the enum lwswitch_placement SWITCHTO uses now.
  * @max_members: (out) the most members one domain may have.
- * @features:	(out) LWSWITCH_FEAT_* bits.
+ * @features:	(out) LWSWITCH_FEAT_* bits; LWSWITCH_FEAT_HANDOFF_YIELD
+ *		reports the hand-off mode at the time of the call.
  * @max_domains: (out) the most domains that may exist at once.
  * @__pad:	(in) must be 0.
  * @reserved:	(in) must be 0.
@@ -197,6 +205,16 @@ struct lwswitch_hop {
  * it is not), then blocks the caller until it is resumed itself, a signal
  * arrives or the timeout expires.  A pending token of the caller's is
  * consumed and the call returns at once, after delivering the resume.
+ *
+ * How the caller waits is the module's hand-off mode (INFO's
+ * LWSWITCH_FEAT_HANDOFF_YIELD).  With the directed hand-off the caller does
+ * not sleep at once: it stays runnable and gives its CPU to @target
+ * (yield_to()); a target that is itself such a runnable waiter is resumed
+ * without a wake-up.  If the CPU comes back to the caller before it is
+ * resumed, it sleeps then, once.  While it waits runnable the caller is in
+ * state R in /proc and counts in the load average, and its context switch
+ * is counted as involuntary (nivcsw), not voluntary.  Results and errors
+ * are the same in both modes.
  *
  * Restart semantics: the errors below split in two groups.  Before the
  * resume is delivered (-EFAULT, -EINVAL, -EPERM, -ESRCH) nothing happened.
