@@ -18,6 +18,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 
 #include <linux/lwswitch.h>
 
@@ -42,11 +43,18 @@ MODULE_PARM_DESC(placement,
 /*
  * How SWITCHTO waits, read once per call: writable at run time, since a
  * call in either mode works with peers in the other (a resumer handles a
- * RUNNABLE and a WAITING target alike).  Both kernels default to the
- * directed hand-off, which the benchmark found faster on each (README,
- * also for what it costs beside CPU-bound threads on 6.12).
+ * RUNNABLE and a WAITING target alike).  The default is the directed
+ * hand-off where the scheduler lets it share a CPU fairly: CFS (before
+ * 6.6).  EEVDF's yield_task_fair() forfeits the caller's slice on every
+ * yield, so beside any CPU-bound thread a yielding pair's virtual time
+ * runs ahead and the pair starves; there a SWITCHTO sleeps by default
+ * (README, "The directed hand-off").
  */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define LWS_HANDOFF_DEFAULT	LWS_HANDOFF_BLOCK
+#else
 #define LWS_HANDOFF_DEFAULT	LWS_HANDOFF_YIELD
+#endif
 
 static int handoff = LWS_HANDOFF_DEFAULT;
 
