@@ -7,8 +7,9 @@
  *   switchto      LWSWITCH_IOC_SWITCHTO both ways (one system call per hop),
  *                 in the module's default hand-off mode
  *   switchto-block  the same with handoff=block: the caller sleeps at once
- *   switchto-yield  the same with handoff=yield (the directed hand-off), a
- *                 row only when that is not the default
+ *   switchto-yield  the same with handoff=yield (the directed hand-off);
+ *                 both mode rows on every kernel, one of them repeating
+ *                 the default, so that kernels compare mode by mode
  *   switchto-pinned  the same, both threads pinned to one CPU: the module's
  *                 hand-off with placement for free, which separates the
  *                 placement's cost from the rest
@@ -25,10 +26,11 @@
  * case=cotenant (without --only, or named in it): a CPU-bound thread
  * and a ping-pong pair, all three pinned to CPU 0, for 2 s of wall time;
  * metric hog_cpu_pct is the CPU-bound thread's share of that time, with
- * the pair's ns_per_roundtrip beside it, for switchto, switchto-block and
- * futex-pinned.  A hand-off must not take more than its share of a shared
- * CPU: a runnable waiter is a queued task, and the scheduler's fairness
- * between it, its partner and the third thread decides.
+ * the pair's ns_per_roundtrip beside it, for switchto, switchto-block,
+ * switchto-yield and futex-pinned.  A hand-off must not take more than
+ * its share of a shared CPU: a runnable waiter is a queued task, and the
+ * scheduler's fairness between it, its partner and the third thread
+ * decides.
  *
  * Each row: one warm-up repetition, then --reps timed repetitions; the
  * median is reported with p10/p90 (nearest rank) and the count.  Proof
@@ -518,9 +520,8 @@ int main(int argc, char **argv)
 
 		if (!wanted(only, impls[i].name))
 			continue;
-		/* A mode row needs the parameter, and repeats no default. */
-		if (mode && (!handoff_default[0] ||
-			     (!only && !strcmp(mode, handoff_default))))
+		/* A mode row needs the parameter. */
+		if (mode && !handoff_default[0])
 			continue;
 		sel[n++] = &impls[i];
 	}
@@ -535,7 +536,7 @@ int main(int argc, char **argv)
 		cotenant_run("switchto", M_SWITCHTO, NULL);
 		if (handoff_default[0])
 			cotenant_run("switchto-block", M_SWITCHTO, "block");
-		if (handoff_default[0] && strcmp(handoff_default, "yield"))
+		if (handoff_default[0])
 			cotenant_run("switchto-yield", M_SWITCHTO, "yield");
 		cotenant_run("futex-pinned", M_FUTEX, NULL);
 	}
