@@ -112,7 +112,18 @@ check: deps
 	@$(MAKE) --no-print-directory check-host || true
 	@$(MAKE) --no-print-directory vm-test KERNEL=6.1 || true
 	@$(MAKE) --no-print-directory vm-test KERNEL=6.12 || true
+	@$(MAKE) --no-print-directory vm-test-modes || true
 	@$(TOP)/tests/tap/summarize $(RESULTS)
+
+# The VM suite once more on each kernel in the SWITCHTO mode that is not
+# its default (kmod/lwswitch_main.c: handoff), so that both modes run
+# everything, the library's tests included, on both kernels.
+.PHONY: vm-test-modes
+vm-test-modes:
+	@$(MAKE) --no-print-directory vm-test KERNEL=6.1 VM_RUN=6.1-block \
+	  VM_INSMOD_ARGS=handoff=block || true
+	@$(MAKE) --no-print-directory vm-test KERNEL=6.12 VM_RUN=6.12-yield \
+	  VM_INSMOD_ARGS=handoff=yield || true
 
 # The same with every core kept busy by another process for the whole
 # run (tests/tap/with-load): no test may depend on an idle machine.

@@ -12,6 +12,8 @@
 #   VM_TESTS         static test binaries to run (fragments append with +=)
 #   VM_MODULE        module to load (default: kmod.mk's build for VM_ABI)
 #   VM_INSMOD_ARGS   its parameters
+#   VM_RUN           the run's name: results in $(RESULTS)/vm-$(VM_RUN)/
+#                    (default: the kernel series)
 #   VM_TEST_TIMEOUT  seconds per test (100 scaled for the tcg group:
 #                    tests/tap/limits.mk; the harness's own per-test
 #                    limits inside are scaled by the same factor)
@@ -25,6 +27,7 @@ VM_CACHE	?= $(BUILD)/vm
 VM_TESTS	?=
 VM_MODULE	?= $(BUILD)/kmod/$(VM_ABI)/lwswitch.ko
 VM_INSMOD_ARGS	?=
+VM_RUN		?= $(KERNEL)
 VM_TEST_GROUP	?= tcg
 VM_TEST_TIMEOUT	?= $(call test_limit,$(VM_TEST_GROUP),100)
 VM_TIMEOUT	?=
@@ -45,19 +48,19 @@ vm-test vm-shell:
 # Builds what the guest needs (a failed build becomes a failed test, not a
 # stopped make), then boots.  Exits non-zero when anything failed.
 vm-test-abi:
-	@rm -rf $(RESULTS)/vm-$(KERNEL)
-	@mkdir -p $(RESULTS)/vm-$(KERNEL)
+	@rm -rf $(RESULTS)/vm-$(VM_RUN)
+	@mkdir -p $(RESULTS)/vm-$(VM_RUN)
 	@if [ -n "$(VM_ABI)" ]; then \
 	  $(MAKE) --no-print-directory -s -k $(VM_MODULE) $(VM_TESTS) || \
 	    echo "vm-test: some of the guest's files failed to build" >&2; \
 	fi
-	@echo "  VM-TEST $(KERNEL) $(VM_ABI)"
+	@echo "  VM-TEST $(KERNEL) $(VM_ABI) $(VM_INSMOD_ARGS)"
 	@$(RUN_VM) --kernel $(or $(VM_ABI),$(KERNEL)) --cache $(VM_CACHE) \
 	  $(if $(VM_MODULE),--module $(VM_MODULE)) $(if $(VM_INSMOD_ARGS),--insmod-args '$(VM_INSMOD_ARGS)') \
 	  --test-timeout $(VM_TEST_TIMEOUT) $(if $(VM_TIMEOUT),--timeout $(VM_TIMEOUT)) \
 	  --test-scale $(call test_scale,$(VM_TEST_GROUP)) \
 	  $(if $(VM_PAYLOAD),--payload $(VM_PAYLOAD)) \
-	  --dir $(BUILD)/vm/run-$(KERNEL) --tap-dir $(RESULTS)/vm-$(KERNEL) \
+	  --dir $(BUILD)/vm/run-$(VM_RUN) --tap-dir $(RESULTS)/vm-$(VM_RUN) \
 	  $(VM_ARGS) $(VM_TESTS)
 
 vm-shell-abi:
