@@ -387,7 +387,7 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 		note = v(k, "env", "go", "gomaxprocs")
 		note = note != "" ? "GOMAXPROCS " note (env(k, "cpus") != "" ? ", " env(k, "cpus") " vCPUs" : "") : ""
 		a1 += t_both(5, k, "threads-switchto / go chan-pingpong", "chan-pingpong", "threads-switchto", "chan-pingpong", "go", "ns_per_roundtrip", "<=", 4,
-			     join(note, "Go's count includes its spinning Ms' instructions on the other vCPU"))
+			     join(note, has(k, "chan-pingpong", "go", "insns_per_roundtrip") ? "Go's count includes its spinning Ms' instructions on the other vCPU" : ""))
 		# The same pair measured in alternating processes (guest-bench.sh):
 		# a drift of the host's speed between the two programs hits both alike.
 		# The median of the turns' ratios when there is one (it also
