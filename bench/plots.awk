@@ -9,6 +9,10 @@
 #     RSS stacked with the kernel's share where measured;
 #   - pingpong and chan-pingpong: round trip per impl, one plot per column,
 #     bars with p10..p90 and the CPU time per round trip as points.
+# A VM column's latency plots (round trips) are wall time; where the
+# question is work (instructions per round trip, how the cost of a hop
+# grows with N) the same plots are drawn again from the boot under icount
+# (metrics renamed by bench/icount.awk), in guest instructions.
 # Plots are made only for the rows that exist; none is an error.
 #   awk -v dir=BUILD/bench -v term=pngcairo -f results.awk -f plots.awk [env.txt] results.csv
 # Prints one line per plot: SCRIPT<TAB>PNG<TAB>TITLE.
@@ -48,11 +52,12 @@ END {
 			b = m; sub(/_n[0-9]+$/, "", b)
 			if (!(b in bases)) { bases[b] = 1; base[++nb] = b }
 		}
-		for (bj = 1; bj <= nb; bj++) {
-			b = base[bj]
+		for (bj = 1; bj <= nb * 2; bj++) {
+			b = base[(bj + 1) % 2 == 0 ? (bj + 1) / 2 : bj / 2]
+			ins = bj % 2 == 0	# the second pass: the icount twins
 			for (ci = 1; ci <= N_COLS; ci++) {
 				k = COLS[ci]
-				name = safe(c (nb > 1 ? "-" b : "") "-" col_label(k))
+				name = safe(c (nb > 1 ? "-" b : "") "-" col_label(k) (ins ? "-insns" : ""))
 				dat = pd "/" name ".dat"; gp = pd "/" name ".gp"; png = dir "/" name ".png"
 				printf "" > dat
 				ns = 0; u = ""
@@ -63,18 +68,21 @@ END {
 						m = metric_of[c, mj]
 						if (index(m, b "_n") != 1 || substr(m, length(b) + 3) !~ /^[0-9]+$/) continue
 						if (!has(k, c, i, m)) continue
+						nv = substr(m, length(b) + 3)
+						if (ins) m = insns_metric(m, unit_of(k, c, i, m))
+						if (!has(k, c, i, m)) continue
 						key = k SUBSEP c SUBSEP i SUBSEP m
 						if (np == 0) printf "# %s\n", i > dat
-						printf "%s %s %s %s\n", substr(m, length(b) + 3), VAL[key], P10[key], P90[key] > dat
+						printf "%s %s %s %s\n", nv, VAL[key], P10[key], P90[key] > dat
 						u = UNIT[key]; np++
 					}
 					if (np) { printf "\n\n" > dat; sname[++ns] = i }
 				}
 				close(dat)
 				if (ns == 0) continue
-				t = c ": " b " against N, " col_desc(k)
+				t = c ": " (ins ? insns_metric(b, "ns") " (work, icount boot)" : b) " against N, " col_desc(k)
 				header(gp, png, t, 1000, 560)
-				printf "set logscale xy\nset xlabel 'N'\nset ylabel %s\n", q(b " (" u "; median, p10..p90)") > gp
+				printf "set logscale xy\nset xlabel 'N'\nset ylabel %s\n", q((ins ? insns_metric(b, "ns") : b) " (" u "; median, p10..p90)") > gp
 				printf "set offsets graph 0.05, graph 0.05, 0, 0\n" > gp
 				printf "plot" > gp
 				for (s = 1; s <= ns; s++)
@@ -121,11 +129,12 @@ END {
 
 	# ---- round trips ----
 	split("pingpong chan-pingpong", rt, " ")
-	for (r = 1; r <= 2; r++) {
-		c = rt[r]; m = "ns_per_roundtrip"
+	for (r = 1; r <= 4; r++) {
+		c = rt[int((r + 1) / 2)]; ins = r % 2 == 0
+		m = ins ? "insns_per_roundtrip" : "ns_per_roundtrip"
 		for (ci = 1; ci <= N_COLS; ci++) {
 			k = COLS[ci]
-			name = safe(c "-" col_label(k))
+			name = safe(c "-" col_label(k) (ins ? "-insns" : ""))
 			dat = pd "/" name ".dat"; gp = pd "/" name ".gp"; png = dir "/" name ".png"
 			nb = 0
 			printf "" > dat
@@ -133,20 +142,24 @@ END {
 				i = IMPLS[k, c, ij]
 				if (!has(k, c, i, m)) continue
 				key = k SUBSEP c SUBSEP i SUBSEP m
-				cm = cpu_metric(k, c, i, m)
+				cm = ins ? "" : cpu_metric(k, c, i, m)
 				printf "\"%s\" %s %s %s %s\n", i, VAL[key], P10[key], P90[key], \
 				       (cm != "" ? v(k, c, i, cm) : "NaN") > dat
 				nb++
 			}
 			close(dat)
 			if (nb == 0) continue
-			t = c ": round trip per impl, " col_desc(k)
+			t = c ": " (ins ? "guest instructions per round trip (work, icount boot), " : "round trip per impl (latency), ") col_desc(k)
 			header(gp, png, t, 1000, 560)
 			printf "set style fill solid 0.6 border -1\nset boxwidth 0.6\n" > gp
-			printf "set logscale y\nset ylabel 'ns per round trip (log)'\n" > gp
+			printf "set logscale y\nset ylabel '%s per round trip (log)'\n", ins ? "instructions" : "ns" > gp
 			printf "set xtics rotate by -30 nomirror\nset xrange [-0.6:%f]\n", nb - 0.4 > gp
-			printf "plot %s using 0:2:3:4:(0.3) with boxerrorbars title 'wall: median, p10..p90', \\\n", q(dat) > gp
-			printf "    '' using 0:5 with points pt 7 ps 1.3 title 'CPU time (user+system)', \\\n" > gp
+			if (ins) {
+				printf "plot %s using 0:2:3:4:(0.3) with boxerrorbars title 'instructions: median, p10..p90', \\\n", q(dat) > gp
+			} else {
+				printf "plot %s using 0:2:3:4:(0.3) with boxerrorbars title 'wall: median, p10..p90', \\\n", q(dat) > gp
+				printf "    '' using 0:5 with points pt 7 ps 1.3 title 'CPU time (user+system)', \\\n" > gp
+			}
 			printf "    '' using 0:(NaN):xtic(1) notitle\n" > gp
 			emit(gp, png, t)
 		}

@@ -29,8 +29,8 @@ function env_table(   n, cols, j, k, seen, keys, labels, nk, kj, row, x, any) {
 	for (j = 1; j <= n_env_col; j++)
 		if (!(env_col[j] in seen)) { cols[++n] = env_col[j]; seen[env_col[j]] = 1 }
 	if (n == 0) { print "No environment was recorded.\n"; return }
-	nk = split("role kernel cpu_model cpus topology numa_nodes memory clocksource cpufreq_governor hypervisor emulation host_steal placement gomaxprocs os cc go", keys, " ")
-	split("where|kernel|CPU model|CPUs (vCPUs in a VM)|topology|NUMA nodes|memory|clocksource|cpufreq governor|hypervisor|emulation|CPU time stolen from this machine by its hypervisor, during the column (steal)|lwswitch placement|GOMAXPROCS (go rows)|OS|C compiler|Go", labels, "|")
+	nk = split("role kernel cpu_model cpus topology numa_nodes memory clocksource cpufreq_governor hypervisor emulation qemu_accel qemu_accel_icount host_steal host_steal_icount placement gomaxprocs os cc go perf_instructions", keys, " ")
+	split("where|kernel|CPU model|CPUs (vCPUs in a VM)|topology|NUMA nodes|memory|clocksource|cpufreq governor|hypervisor|emulation|QEMU accelerator, wall-time boot|QEMU accelerator and counter, icount boot (the insns figures)|CPU time stolen from this machine by its hypervisor, during the column (steal)|the same, during the icount boot|lwswitch placement|GOMAXPROCS (go rows)|OS|C compiler|Go|perf stat -e instructions", labels, "|")
 	row = "| |"
 	for (j = 1; j <= n; j++) row = row " " md(col_label(cols[j])) " |"
 	print row
@@ -54,9 +54,9 @@ function env_table(   n, cols, j, k, seen, keys, labels, nk, kj, row, x, any) {
 
 # ---- the table --------------------------------------------------------------------
 
-function main_table(   cj, c, mj, m, ci, k, ij, i, key, u, spread, cm, cpu, w, nrow) {
-	print "| case | metric | column | impl | median | p10–p90 (runs) | CPU/op (÷ wall) | ÷ go | ÷ threads-futex |"
-	print "|---|---|---|---|--:|---|---|--:|--:|"
+function main_table(   cj, c, mj, m, ci, k, ij, i, key, u, spread, cm, cpu, w, nrow, im, ins, insr) {
+	print "| case | metric | column | impl | median | p10–p90 (runs) | CPU/op (÷ wall) | ÷ go | ÷ threads-futex | insns (icount) | insns p10–p90 (runs) | insns ÷ go |"
+	print "|---|---|---|---|--:|---|---|--:|--:|--:|---|--:|"
 	nrow = 0
 	for (cj = 1; cj <= N_CASES; cj++) {
 		c = CASES[cj]
@@ -77,9 +77,15 @@ function main_table(   cj, c, mj, m, ci, k, ij, i, key, u, spread, cm, cpu, w, n
 						w = wall_ns(k, c, i, m)
 						if (w != "" && w > 0) cpu = cpu " (" sprintf("%.2f", v(k, c, i, cm) / w) ")"
 					}
-					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, m, md(col_label(k)), md(i),
+					im = insns_metric(m, u); ins = insr = "–"
+					if (unit_of(k, c, i, im) == "insns") {
+						ins = fmt_insns(v(k, c, i, im))
+						insr = runs(k, c, i, im) > 1 ? fmt_insns(p10(k, c, i, im)) " .. " fmt_insns(p90(k, c, i, im)) " (" runs(k, c, i, im) ")" : "1 run"
+					}
+					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, m, md(col_label(k)), md(i),
 					       fmt(VAL[key], u), spread, cpu,
-					       fmt_ratio(cost_ratio(k, c, i, "go", m)), fmt_ratio(cost_ratio(k, c, i, "threads-futex", m))
+					       fmt_ratio(cost_ratio(k, c, i, "go", m)), fmt_ratio(cost_ratio(k, c, i, "threads-futex", m)),
+					       ins, insr, fmt_ratio(cost_ratio(k, c, i, "go", im))
 					nrow++
 				}
 			}
@@ -91,7 +97,14 @@ function main_table(   cj, c, mj, m, ci, k, ij, i, key, u, spread, cm, cpu, w, n
 	print "*CPU/op*: user + system CPU time per operation, with its ratio to the wall time (above 1: more than one CPU busy per"
 	print "operation — spinning or parallel work); *÷ go*, *÷ threads-futex*: this impl's cost over the reference's in the same"
 	print "column, case and metric (rates inverted, so below 1 is cheaper); – where the reference has no such row.  Host rows"
-	print "and VM rows are never divided by each other."
+	print "and VM rows are never divided by each other.  *insns*: guest instructions per operation (per message for a"
+	print "rate), the same program in a second boot of the same kernel under QEMU's instruction counter (environment:"
+	print "the accelerator options), where the guest's clock advances one ns per instruction executed by any vCPU."
+	print ""
+	print "Two figures per VM row.  Wall time is the latency a thread sees, IPIs, idle exits and wake-up placement"
+	print "included, but under TCG it is also at the mercy of the host (its load, its steal time), so it moves between"
+	print "boots; the instruction count is the work the guest did, repeatable from boot to boot, but blind to idle time"
+	print "and to what an IPI or an idle exit costs, and it charges busy-polling (Go's spinning Ms) in full."
 	print ""
 }
 
@@ -268,6 +281,7 @@ function reading_col(k,   cj, c, mj, m, s, x, y, z, g, f, r, ij, i, cm, w, busy,
 		y = v(k, "null-syscall", "getppid", "ns")
 		if (y != "" && y > 0) say(sprintf("A null system call (getppid) took %s in this boot; a SWITCHTO round trip is %.0f of them.", fmt(y, "ns"), x / y))
 	}
+	reading_insns(k)
 
 	# Scaling: growth from each impl's smallest to its largest N.
 	for (cj = 1; cj <= N_CASES; cj++) {
@@ -336,6 +350,49 @@ function reading_col(k,   cj, c, mj, m, s, x, y, z, g, f, r, ij, i, cm, w, busy,
 	print ""
 }
 
+# The same comparisons in instructions (the icount boot of this column).
+function reading_insns(k,   x, y, z, w, s, n, g, t, gw, tw, cw, g1, g1w) {
+	x = v(k, "pingpong", "switchto", "insns_per_roundtrip")
+	if (x != "" && x > 0) {
+		s = sprintf("Counted in instructions (icount boot), a SWITCHTO round trip was %s instructions", fmt_insns(x)); n = 0
+		y = v(k, "pingpong", "futex-pinned", "insns_per_roundtrip")
+		if (y != "" && y > 0) { s = s sprintf(", %.2f× the pinned futex round trip (%s)", x / y, fmt_insns(y)); n++ }
+		y = v(k, "pingpong", "yield-pinned", "insns_per_roundtrip")
+		if (y != "" && y > 0) { s = s sprintf(", %.2f× the pinned `sched_yield` floor (%s)", x / y, fmt_insns(y)); n++ }
+		y = v(k, "pingpong", "futex", "insns_per_roundtrip")
+		z = v(k, "pingpong", "futex", "ns_per_roundtrip")
+		if (y != "" && y > 0) {
+			s = s sprintf(" and %.2f× the unpinned futex one (%s)", x / y, fmt_insns(y))
+			w = v(k, "pingpong", "switchto", "ns_per_roundtrip")
+			if (z != "" && z > 0 && w != "") {
+				s = s sprintf(", against %.2f× in wall time", w / z)
+				if (w / z < 0.8 * x / y)
+					s = s ": the unpinned futex wakes its peer on the other vCPU, and what the IPI and the idle vCPU's wake-up cost beyond their instructions shows only in wall time"
+			}
+		}
+		y = v(k, "null-syscall", "getppid", "insns")
+		if (y != "" && y > 0) s = s sprintf("; a null system call is %s instructions", fmt_insns(y))
+		say(s ".")
+	}
+	g = v(k, "chan-pingpong", "go", "insns_per_roundtrip")
+	t = v(k, "chan-pingpong", "threads-switchto", "insns_per_roundtrip")
+	gw = v(k, "chan-pingpong", "go", "ns_per_roundtrip")
+	tw = v(k, "chan-pingpong", "threads-switchto", "ns_per_roundtrip")
+	cw = v(k, "chan-pingpong", "go", "cpu_ns_per_roundtrip")
+	if (g != "" && g > 0 && gw != "" && gw > 0) {
+		s = sprintf("Go's channel round trip, both ways: %s wall, %s instructions", fmt(gw, "ns"), fmt_insns(g))
+		if (cw != "") s = s sprintf(" (its CPU time in the wall-time boot was %.2f× its wall time)", cw / gw)
+		if (t != "" && tw != "" && tw > 0)
+			s = s sprintf("; threads-switchto over Go is %.2f× in wall time and %.2f× in instructions", tw / gw, t / g)
+		s = s ". The instruction count includes whatever the other vCPU executed meanwhile, so an idle M of Go's spinning for work before it parks is charged to Go's round trip (work a hardware machine would pay for too, which need not lengthen the round trip), while a vCPU halted in the kernel costs nothing"
+		g1 = v(k, "chan-pingpong", "go-gomaxprocs1", "insns_per_roundtrip")
+		g1w = v(k, "chan-pingpong", "go-gomaxprocs1", "ns_per_roundtrip")
+		if (g1 != "" && g1 > 0 && g1w != "" && g1w > 0)
+			s = s sprintf(". On one P (GOMAXPROCS=1, nothing to spin for) the round trip was %s wall and %s instructions: GOMAXPROCS 2 costs %.2f× that in wall time and %.2f× in instructions", fmt(g1w, "ns"), fmt_insns(g1), gw / g1w, g / g1)
+		say(s ".")
+	}
+}
+
 function reading(   ci, q) {
 	print "### What the numbers say"
 	print ""
@@ -369,7 +426,17 @@ function emulation() {
 	print "  (200 ms samples), while the time per round trip of stretches of 250 round trips, each stretch with"
 	print "  one SWITCHTO per hop, moved between about 30 and 90 µs;"
 	print "- the host column is a native run (no ratio with a VM column is ever formed); its absolute figures are"
-	print "  this machine's, which may itself be a virtual machine (see the environment)."
+	print "  this machine's, which may itself be a virtual machine (see the environment);"
+	print "- the *insns* figures come from a second boot of each kernel under QEMU's instruction counter (`-icount"
+	print "  shift=0,sleep=off,align=off` on one vCPU thread, `thread=single`; the exact options are in the environment):"
+	print "  the guest's clock then advances 1 ns per guest instruction, so the programs' own timers count instructions."
+	print "  `shift=0` makes a ns read as one instruction; `sleep=off` keeps a halted vCPU from letting the clock run on"
+	print "  in real time (the clock jumps to the next timer instead), which makes the count independent of the host;"
+	print "  `align=off` does not pace the guest to real time (QEMU refuses `align=on` with `sleep=off`).  The vCPUs"
+	print "  run in turns on one host thread and the clock is their sum: an interval counts the instructions of every"
+	print "  vCPU in it, a busy-polling peer included, and an IPI or an idle exit only for the instructions it runs."
+	print "  A count is not a time on hardware (caches, pipelines and the real cost of an IPI are not modelled); a"
+	print "  ratio of counts between two same-CPU hand-offs is the figure this benchmark can repeat best."
 	print ""
 	print "### Published figures, for context"
 	print ""
@@ -396,7 +463,7 @@ function other_rows(   ci, k, cj, c, mj, m, ij, i, n) {
 			c = CASES[cj]
 			for (mj = 1; mj <= n_metric[c]; mj++) {
 				m = metric_of[c, mj]
-				if (is_primary(c, m) || m ~ /^cpu_/) continue
+				if (is_primary(c, m) || m ~ /^cpu_/ || metric_unit[c, m] == "insns") continue
 				for (ij = 1; ij <= N_IMPLS[k, c]; ij++) {
 					i = IMPLS[k, c, ij]
 					if (!has(k, c, i, m)) continue

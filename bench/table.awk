@@ -2,8 +2,10 @@
 # table.awk — the summary `make bench` prints (and keeps in table.txt):
 # per column (the host run, each VM boot), each case's primary figures
 # per impl with their p10..p90 spread, CPU time per operation and the
-# ratio to `go` and to `threads-futex` in the same column; then the
-# issues' targets as same-run ratios.  Counters (same-CPU share, context
+# ratio to `go` and to `threads-futex` in the same column, and for a VM
+# row the instruction count of the same program in the boot under icount
+# (median and p10..p90; bench/icount.awk); then the issues' targets as
+# same-run ratios.  Counters (same-CPU share, context
 # switches per hop, ...) are in results.csv and report.md.
 #   awk -f bench/results.awk -f bench/table.awk [env.txt] results.csv
 BEGIN { MU = "us"; DASH = "-" }
@@ -16,8 +18,9 @@ END {
 		if (env(k, "placement") != "") d = d ", placement " env(k, "placement")
 		if (v(k, "env", "go", "gomaxprocs") != "") d = d ", GOMAXPROCS " v(k, "env", "go", "gomaxprocs")
 		printf "\n== %s%s: %s\n", col_label(k), (col_label(k) != k ? " (" k ")" : ""), d
-		printf "  %-15s %-21s %-26s %12s  %-18s %-17s %6s %6s\n", "case", "metric", "impl",
-		       "median", "[p10 .. p90] runs", "CPU/op (/wall)", "/go", "/futex"
+		printf "  %-15s %-21s %-26s %12s  %-18s %-17s %6s %6s  %s\n", "case", "metric", "impl",
+		       "median", "[p10 .. p90] runs", "CPU/op (/wall)", "/go", "/futex",
+		       is_vm(k) ? "insns (icount) [p10 .. p90]" : ""
 		for (cj = 1; cj <= N_CASES; cj++) {
 			c = CASES[cj]
 			for (mj = 1; mj <= n_metric[c]; mj++) {
@@ -35,10 +38,16 @@ END {
 						w = wall_ns(k, c, i, m)
 						if (w != "" && w > 0) cpu = cpu sprintf(" (%.2f)", v(k, c, i, cm) / w)
 					}
-					printf "  %-15s %-21s %-26s %12s  %-18s %-17s %6s %6s\n", c, m, i,
+					im = insns_metric(m, u); ins = ""
+					if (unit_of(k, c, i, im) == "insns")
+						ins = sprintf("%s [%s .. %s]", fmt_insns(v(k, c, i, im)),
+							      fmt_insns(p10(k, c, i, im)), fmt_insns(p90(k, c, i, im)))
+					else if (is_vm(k) && (u == "ns" || is_rate(u)))
+						ins = DASH
+					printf "  %-15s %-21s %-26s %12s  %-18s %-17s %6s %6s  %s\n", c, m, i,
 					       fmt(VAL[key], u), spread, cpu == "" ? DASH : cpu,
 					       fmt_ratio(cost_ratio(k, c, i, "go", m)),
-					       fmt_ratio(cost_ratio(k, c, i, "threads-futex", m))
+					       fmt_ratio(cost_ratio(k, c, i, "threads-futex", m)), ins
 				}
 			}
 		}
@@ -51,5 +60,7 @@ END {
 	if (NROWS == 0) print "bench: no result rows"
 	printf "\n(/go, /futex: this impl's cost over go's / threads-futex's, same case, metric and column;\n"
 	printf " rates are inverted, so below 1 is cheaper.  CPU/op: user+system time per operation; /wall\n"
-	printf " above 1 means more than one CPU busy per operation.)\n"
+	printf " above 1 means more than one CPU busy per operation.  insns: guest instructions per operation,\n"
+	printf " counted by QEMU icount in a second boot of the same programs: a repeatable work count, blind to\n"
+	printf " idle time and IPI cost, charging busy-polling; all vCPUs' instructions in the interval count.)\n"
 }

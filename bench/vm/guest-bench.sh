@@ -19,11 +19,11 @@ echo "guest: $(uname -r) with $(nproc) CPUs and placement $default" >&2
 
 [ -f /payload/guest-env.sh ] && sh /payload/guest-env.sh
 
-# Steps: 7 fixed ones, then one per other placement (not under QUICK: those
+# Steps: 8 fixed ones, then one per other placement (not under QUICK: those
 # rows justify the default placement, they do not answer the question).
 others=
 [ -n "$q" ] || for p in 0 2; do [ "$p" = "$default" ] || others="$others $p"; done
-step=0 nsteps=$((7 + $(echo $others | wc -w)))
+step=0 nsteps=$((8 + $(echo $others | wc -w)))
 progress() {
 	step=$((step + 1))
 	echo "bench-progress: $step/$nsteps $*" >&2
@@ -47,6 +47,12 @@ LWS_BACKEND=futex lws-scale --impls threads $q
 # Go's goroutines and channels in the same boot (GOMAXPROCS = vCPUs).
 progress "lws-go"
 lws-go ${QUICK:+-quick} -only env,chan-pingpong,chan-throughput,create,memory,ring,fanout
+# Go's channel round trip on one P (impl go-gomaxprocs1): no idle M then
+# spins on the other vCPU looking for work.  Beside the go row it shows
+# what that spinning costs, in wall time and, in the boot under icount
+# (whose clock counts every vCPU's instructions), in instructions.
+progress "lws-go GOMAXPROCS=1"
+GOMAXPROCS=1 lws-go ${QUICK:+-quick} -only chan-pingpong | sed 's/^\([^,]*,[^,]*\),go,/\1,go-gomaxprocs1,/'
 
 # The headline pair again, the two programs taking turns one repetition at
 # a time: the host's speed drifts within a boot (by up to 2x over minutes

@@ -38,7 +38,16 @@
  * for sched_yield, which the kernel counts as involuntary, all of them),
  * from getrusage(RUSAGE_THREAD) on both threads, in a separate untimed
  * repetition that also records, with getcpu(), how often the resumed
- * thread ran on the CPU of the thread that resumed it.
+ * thread ran on the CPU of the thread that resumed it.  Strict
+ * alternation: in the warm-up and that probe, the holder of the turn
+ * counts each hop in a shared sequence and each side checks, on getting
+ * the turn, that the sequence moved by exactly one hop of the peer's;
+ * any other value (a stray wake-up, both running at once) fails the run.
+ *
+ * The clock is read by thread 0, which starts the first hop and gets the
+ * last one back: not by the main thread, which under QEMU's icount (one
+ * host thread running the vCPUs in turn) could sit on the other vCPU,
+ * not yet run, while the pinned pair ran whole repetitions on theirs.
  *
  * Output: CSV rows "kernel,case,impl,metric,value,unit,p10,p90,runs".
  */
@@ -83,11 +92,16 @@ struct pp {
 	const char *handoff;		/* module mode for the run, or NULL */
 	long iters;			/* round trips */
 	int probe;			/* record CPUs and context switches */
+	int check;			/* check strict alternation */
 	/* switchto */
 	int fd;
 	uint32_t handle[2];
 	/* futex and yield */
 	uint32_t turn __attribute__((aligned(64)));
+	/* the hops so far, counted by the turn's holder (with check) */
+	long seq __attribute__((aligned(64)));
+	/* thread 0's clock readings: wall and process CPU ns */
+	uint64_t t0, t1, c0, c1;
 	/* probe results */
 	int last_cpu __attribute__((aligned(64)));
 	long same_cpu[2], hops[2];
@@ -189,6 +203,20 @@ static inline void probe_wake(struct pp *pp, int me)
 	pp->hops[me]++;
 }
 
+/* With the turn: the peer's hop must have been the last one, @want. */
+static void check_turn(struct pp *pp, long want, int hop)
+{
+	long seq = __atomic_load_n(&pp->seq, __ATOMIC_RELAXED);
+
+	if (seq != want) {
+		fprintf(stderr, "lws-pingpong: the threads did not alternate: hop %ld where %ld was due\n",
+			seq, want);
+		exit(1);
+	}
+	if (hop)
+		__atomic_store_n(&pp->seq, seq + 1, __ATOMIC_RELAXED);
+}
+
 static void *pp_thread(void *arg)
 {
 	struct pp *pp = ((void **)arg)[0];
@@ -206,6 +234,10 @@ static void *pp_thread(void *arg)
 	}
 	pthread_barrier_wait(&pp->start);
 	bench_thread_csw(&v0, &i0);
+	if (me == 0) {
+		pp->t0 = bench_now_ns();
+		pp->c0 = bench_cpu_ns();
+	}
 	if (me == 1) {
 		first_turn(pp, me);
 		if (pp->probe)
@@ -214,11 +246,19 @@ static void *pp_thread(void *arg)
 	for (long i = 0; i < pp->iters; i++) {
 		int last = me == 1 && i == pp->iters - 1;
 
+		if (pp->check)
+			check_turn(pp, 2 * i + me, 1);
 		if (pp->probe)
 			pp->last_cpu = sched_getcpu();
 		hand_over(pp, me, last);
 		if (pp->probe && !last)
 			probe_wake(pp, me);
+	}
+	if (me == 0) {
+		pp->t1 = bench_now_ns();
+		pp->c1 = bench_cpu_ns();
+		if (pp->check)
+			check_turn(pp, 2 * pp->iters, 0);
 	}
 	bench_thread_csw(&v1, &i1);
 	pp->vcsw[me] = v1 - v0;
@@ -236,11 +276,11 @@ static double pp_run(struct pp *pp, double *cpu)
 {
 	pthread_t t[2];
 	void *args[2][2] = { { pp, (void *)0L }, { pp, (void *)1L } };
-	uint64_t t0, c0;
 
 	if (pp->handoff)
 		handoff_set(pp->handoff);
 	pp->turn = 0;
+	pp->seq = 0;
 	memset(pp->same_cpu, 0, sizeof(pp->same_cpu));
 	memset(pp->hops, 0, sizeof(pp->hops));
 	pthread_barrier_init(&pp->start, NULL, 3);
@@ -248,15 +288,13 @@ static double pp_run(struct pp *pp, double *cpu)
 		if (pthread_create(&t[i], NULL, pp_thread, args[i]))
 			die("pthread_create", errno);
 	pthread_barrier_wait(&pp->start);
-	t0 = bench_now_ns();
-	c0 = bench_cpu_ns();
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	*cpu = (double)(bench_cpu_ns() - c0) / (double)pp->iters;
+	*cpu = (double)(pp->c1 - pp->c0) / (double)pp->iters;
 	pthread_barrier_destroy(&pp->start);
 	if (pp->handoff)
 		handoff_set(handoff_default);
-	return (double)(bench_now_ns() - t0) / (double)pp->iters;
+	return (double)(pp->t1 - pp->t0) / (double)pp->iters;
 }
 
 /*
@@ -304,7 +342,9 @@ static void impl_init(struct impl *im)
 	}
 	/* Warm-up: a tenth of a repetition. */
 	im->pp.iters = im->iters / 10 > 10 ? im->iters / 10 : 10;
+	im->pp.check = 1;
 	impl_run(im, &c);
+	im->pp.check = 0;
 	im->pp.iters = im->iters;
 }
 
@@ -321,7 +361,7 @@ static void impl_report(struct impl *im)
 	bench_row("pingpong", im->name, "cpu_ns_per_roundtrip", im->cpu, reps, "ns");
 
 	/* The untimed probe: placement and proof of blocking. */
-	pp->probe = 1;
+	pp->probe = pp->check = 1;
 	pp_run(pp, &c);
 	hops = 2.0 * (double)pp->iters;
 	bench_row1("pingpong", im->name, "same_cpu_pct",
