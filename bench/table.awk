@@ -55,7 +55,7 @@ END {
 	targets_eval()
 	if (N_T) printf "\ntargets (ratios of medians within one column; a missed target does not fail the run):\n"
 	for (t = 1; t <= N_T; t++)
-		printf "  #%d %-6s %-52s %-12s (%s: %s)%s\n", T_issue[t], T_col[t] == "" ? "run" : col_label(T_col[t]),
+		printf "  %-3s %-6s %-52s %-12s (%s: %s)%s\n", "#" T_issue[t], T_col[t] == "" ? "run" : col_label(T_col[t]),
 		       T_name[t], T_value[t], T_want[t], T_status[t], T_note[t] != "" ? "  " T_note[t] : ""
 	if (NROWS == 0) print "bench: no result rows"
 	printf "\n(/go, /futex: this impl's cost over go's / threads-futex's, same case, metric and column;\n"

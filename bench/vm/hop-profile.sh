@@ -23,7 +23,9 @@
 # boots 6.1 unless told otherwise; a panic fails the VM run, nothing worse.
 set -u
 T=/sys/kernel/tracing
-rows="switchto switchto-pinned futex-pinned yield-pinned"
+# Both hand-off modes by name (lws-pingpong sets the module's handoff
+# parameter for each), the default mode pinned, and the two floors.
+rows="switchto-yield switchto-block switchto-pinned futex-pinned yield-pinned"
 
 [ -e $T/trace ] || mount -t tracefs nodev $T || exit 1
 grep -qw function $T/available_tracers || {
