@@ -284,7 +284,7 @@ function insns_note(k, c1, i1, c2, i2, m,   a, b) {
 function join(a, b) { return a == "" ? b : b == "" ? a : a "; " b }
 function t_missing(issue, name, want, why) { t_add(issue, "-", name, DASH, want, "n/a", why) }
 
-function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, nvc, bad, run_k, run_q, el) {
+function targets_eval(   ci, k, j, i, modes, any, a1, a2, a3, x, y, z, n, g, note, s, nvc, bad, run_k, run_q, el) {
 	N_T = 0
 	# issue 2: the module (pingpong rows, each VM boot).
 	any = 0
@@ -306,8 +306,9 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 			t_add(14, k, "switchto / yield-pinned pingpong", DASH, "<= 1.3", "n/a", "no yield-pinned row")
 		# The same for each hand-off mode's own row, in the note only:
 		# the targets read the default (the switchto row).
-		for (j = 1; j <= 2; j++) {
-			i = j == 1 ? "switchto-yield" : "switchto-block"
+		n = split("switchto-yield switchto-block", modes, " ")
+		for (j = 1; j <= n; j++) {
+			i = modes[j]
 			if (has(k, "pingpong", i, "ns_per_roundtrip") && has(k, "pingpong", "yield-pinned", "ns_per_roundtrip"))
 				t_add(14, k, i " / yield-pinned pingpong (not a target)",
 				      sprintf("wall %.2f", v(k, "pingpong", i, "ns_per_roundtrip") / v(k, "pingpong", "yield-pinned", "ns_per_roundtrip")) \
@@ -324,14 +325,15 @@ function targets_eval(   ci, k, j, i, any, a1, a2, a3, x, y, z, n, g, note, s, n
 				"user+system time of both threads over the round trip")
 		# A CPU-bound thread beside the pair, on one CPU (case=cotenant):
 		# the hand-off must leave it its share in every mode.
-		for (j = 1; j <= 4; j++) {
-			i = j == 1 ? "switchto" : j == 2 ? "switchto-block" : j == 3 ? "switchto-yield" : "futex-pinned"
+		n = split("switchto switchto-block switchto-yield futex-pinned", modes, " ")
+		for (j = 1; j <= n; j++) {
+			i = modes[j]
 			y = v(k, "cotenant", i, "hog_cpu_pct")
 			if (y == "") continue
 			t_add(14, k, "cotenant: hog_cpu_pct beside " i, sprintf("%.1f %%", y), ">= 45 %",
-			      j == 4 ? "n/a" : y + 0 >= 45 ? "met" : "MISSED",
+			      i ~ /^futex/ ? "n/a" : y + 0 >= 45 ? "met" : "MISSED",
 			      sprintf("pair's round trip %s", fmt(v(k, "cotenant", i, "ns_per_roundtrip"), "ns")) \
-			      (j == 4 ? "; the futex pair for comparison, not a target" : ""))
+			      (i ~ /^futex/ ? "; the futex pair for comparison, not a target" : ""))
 		}
 		y = v(k, "pingpong", "switchto", "same_cpu_pct")
 		if (y != "")

@@ -574,10 +574,10 @@ int main(int argc, char **argv)
 		impl_report(sel[i]);
 	if (wanted(only, "cotenant")) {
 		cotenant_run("switchto", M_SWITCHTO, NULL);
-		if (handoff_default[0])
+		if (handoff_default[0]) {
 			cotenant_run("switchto-block", M_SWITCHTO, "block");
-		if (handoff_default[0])
 			cotenant_run("switchto-yield", M_SWITCHTO, "yield");
+		}
 		cotenant_run("futex-pinned", M_FUTEX, NULL);
 	}
 	return 0;
