@@ -5,13 +5,17 @@
 #   make $(BUILD)/kmod/<abi>/lwswitch.ko        out-of-source build for a kernel
 #                                               whose headers are installed
 #   make checkpatch                             the kernel's checkpatch.pl on kmod/
+#   make install-udev [DESTDIR=...]             (also via `make install') the
+#                                               device's udev rule, into
+#                                               UDEVRULESDIR, and the group
+#                                               lwswitch when DESTDIR is empty
 
 KMOD_SRCS := $(TOP)/Kbuild $(TOP)/kmod/Kbuild $(wildcard $(TOP)/kmod/*.[ch]) \
 	     $(TOP)/include/uapi/linux/lwswitch.h
 # W=1 clean is a requirement of ours, not of users building with dkms.
 KMOD_MAKEFLAGS := W=1 KCFLAGS=-Werror
 
-.PHONY: module module-clean checkpatch
+.PHONY: module module-clean checkpatch install-udev
 module:
 	$(MAKE) -C $(KDIR) M=$(TOP) $(KMOD_MAKEFLAGS) modules
 
@@ -45,6 +49,18 @@ checkpatch: $(CHECKPATCH_DIR)/checkpatch.pl
 	  --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE,CONSTANT_COMPARISON \
 	  -f $(filter %.c %.h,$(KMOD_SRCS))
 
+# Who may open /dev/lwswitch is the system's policy: the rule gives the
+# device to the group lwswitch, mode 0660 (README, "Who may use the
+# device").  A local install's rules go to /etc; packages use /lib/udev.
+UDEVRULESDIR ?= /etc/udev/rules.d
+install: install-udev
+install-udev:
+	install -d $(DESTDIR)$(UDEVRULESDIR)
+	install -m 644 $(TOP)/udev/60-lwswitch.rules $(DESTDIR)$(UDEVRULESDIR)/
+	@if [ -z "$(DESTDIR)" ] && ! getent group lwswitch > /dev/null; then \
+	  echo "groupadd --system lwswitch"; groupadd --system lwswitch; \
+	fi
+
 # ---- tests ----------------------------------------------------------------
 # The module's tests are static kselftest-harness programs run in the VM
 # (tests/vm/); kmod_zz_final checks that nothing leaked and runs last.
@@ -76,4 +92,8 @@ check-kmod:
 	  $(STEP) $(RESULTS)/host-kmod dkms-$$abi $(TOP)/tests/dkms-build $$abi; \
 	done
 	@$(STEP) $(RESULTS)/host-kmod checkpatch $(MAKE) --no-print-directory checkpatch
+	@$(STEP) $(RESULTS)/host-kmod install-udev sh -c 'rm -rf $(BUILD)/udev-install && \
+	  $(MAKE) --no-print-directory -s install-udev DESTDIR=$(BUILD)/udev-install && \
+	  grep -q "GROUP=\"lwswitch\", MODE=\"0660\"" \
+	    $(BUILD)/udev-install/etc/udev/rules.d/60-lwswitch.rules'
 	@$(STEP) $(RESULTS)/host-kmod test-programs $(MAKE) --no-print-directory kmod-tests

@@ -7,6 +7,10 @@
  * - A domain (struct lws_domain) lives from open() to the last fput(); it
  *   is freed with kfree_rcu() so that the exit hook, which finds members
  *   under RCU, may still touch it during a grace period.
+ * - A user (struct lws_user, lwswitch_main.c) counts the domains its uid
+ *   opened and their members; each domain holds a reference, the last
+ *   put unhashes it under lws_users_lock and frees it after a grace
+ *   period, for the same exit hook.
  * - A member (struct lws_member) is published in three places: the
  *   domain's handle xarray, the domain's tid xarray and the global task
  *   hash.  It is *removed* exactly once (whoever wins the xchg on
@@ -90,11 +94,14 @@ enum lws_why {
 	LWS_WHY_CLOSE		= 4,
 };
 
+struct lws_user;
+
 struct lws_domain {
 	struct xarray	members;	/* handle -> member (ALLOC1) */
 	struct xarray	by_tid;		/* task->pid (init ns) -> member */
 	u32		next_handle;	/* cyclic handle allocation */
 	atomic_t	nr_members;
+	struct lws_user	*user;		/* charged for the domain, its members */
 	struct rcu_head	rcu;
 };
 

@@ -6,8 +6,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/miscdevice.h>
@@ -34,6 +36,14 @@ MODULE_PARM_DESC(max_members, "Most members one domain may have (default 16384)"
 static unsigned int max_domains = 1024;
 module_param(max_domains, uint, 0644);
 MODULE_PARM_DESC(max_domains, "Most domains (open files) at once (default 1024)");
+
+static unsigned int max_user_domains = 128;
+module_param(max_user_domains, uint, 0644);
+MODULE_PARM_DESC(max_user_domains, "Most domains one user may have open (default 128)");
+
+static unsigned int max_user_members = 65536;
+module_param(max_user_members, uint, 0644);
+MODULE_PARM_DESC(max_user_members, "Most members all of one user's domains may have (default 65536)");
 
 static int placement = -1;
 module_param(placement, int, 0444);
@@ -89,6 +99,92 @@ atomic_t lws_nr_members = ATOMIC_INIT(0);
 
 static struct kmem_cache *lws_member_cache;
 
+/*
+ * Everything a user makes the module allocate is charged to the caller's
+ * memory cgroup.  __GFP_RETRY_MAYFAIL: at the cgroup's limit the call
+ * fails with -ENOMEM after reclaim instead of invoking the cgroup's OOM
+ * killer; a registration is an ordinary call that may fail, and its
+ * caller decides what to do.
+ */
+#define LWS_GFP		(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
+
+/* ---- users ------------------------------------------------------------ */
+
+/*
+ * What one user holds, counted as inotify counts instances: by the
+ * effective uid that opened the domain, which is also charged for every
+ * member of the domain (whoever's thread registers: sharing the file is
+ * the owner's choice).  Found or created at open() under lws_users_lock;
+ * each domain holds a reference.  Freed after a grace period: the exit
+ * hook may uncharge a member under RCU while the domain's release drops
+ * the last reference (see lws_release()).
+ */
+struct lws_user {
+	struct hlist_node	node;		/* in lws_users */
+	kuid_t			uid;
+	refcount_t		ref;		/* one per domain */
+	atomic_t		nr_domains;
+	atomic_t		nr_members;
+	struct rcu_head		rcu;
+};
+
+#define LWS_USERS_BITS	6
+static DEFINE_HASHTABLE(lws_users, LWS_USERS_BITS);
+static DEFINE_SPINLOCK(lws_users_lock);
+
+static struct lws_user *lws_user_find(kuid_t uid)
+{
+	struct lws_user *u;
+
+	lockdep_assert_held(&lws_users_lock);
+	hash_for_each_possible(lws_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* @uid's record with a reference taken, created if need be; or NULL. */
+static struct lws_user *lws_user_get(kuid_t uid)
+{
+	struct lws_user *u, *new;
+
+	spin_lock(&lws_users_lock);
+	u = lws_user_find(uid);
+	if (u)
+		refcount_inc(&u->ref);
+	spin_unlock(&lws_users_lock);
+	if (u)
+		return u;
+
+	new = kzalloc(sizeof(*new), LWS_GFP);
+	if (!new)
+		return NULL;
+	new->uid = uid;
+	refcount_set(&new->ref, 1);
+
+	spin_lock(&lws_users_lock);
+	u = lws_user_find(uid);
+	if (u)
+		refcount_inc(&u->ref);
+	else
+		hash_add(lws_users, &new->node, __kuid_val(uid));
+	spin_unlock(&lws_users_lock);
+	if (u) {
+		kfree(new);
+		return u;
+	}
+	return new;
+}
+
+static void lws_user_put(struct lws_user *u)
+{
+	if (!refcount_dec_and_lock(&u->ref, &lws_users_lock))
+		return;
+	hash_del(&u->node);
+	spin_unlock(&lws_users_lock);
+	kfree_rcu(u, rcu);
+}
+
 /* ---- members ---------------------------------------------------------- */
 
 static void lws_member_free_rcu(struct rcu_head *rcu)
@@ -143,6 +239,7 @@ void lws_member_remove(struct lws_member *m, enum lws_why why)
 		rcu_read_unlock();
 	}
 
+	atomic_dec(&d->user->nr_members);
 	atomic_dec(&d->nr_members);
 	atomic_dec(&lws_nr_members);
 	lws_member_put(m);
@@ -471,7 +568,7 @@ static long lws_ioc_info(void __user *uarg)
 
 	if (copy_from_user(&info, uarg, sizeof(info)))
 		return -EFAULT;
-	if (info.flags || info.__pad || info.reserved[0] || info.reserved[1])
+	if (info.flags || info.__pad || info.reserved[0])
 		return -EINVAL;
 
 	memset(&info, 0, sizeof(info));
@@ -479,6 +576,8 @@ static long lws_ioc_info(void __user *uarg)
 	info.placement = lws_placement;
 	info.max_members = READ_ONCE(max_members);
 	info.max_domains = READ_ONCE(max_domains);
+	info.max_user_domains = READ_ONCE(max_user_domains);
+	info.max_user_members = READ_ONCE(max_user_members);
 	info.features = LWSWITCH_FEAT_TIMEOUT | LWSWITCH_FEAT_LOOKUP_TID |
 			LWSWITCH_FEAT_OWNER_DEAD;
 	if (READ_ONCE(handoff) == LWS_HANDOFF_YIELD)
@@ -504,10 +603,14 @@ static long lws_ioc_register(struct lws_domain *d, void __user *uarg)
 		ret = -ENOSPC;
 		goto err_count;
 	}
-	m = kmem_cache_zalloc(lws_member_cache, GFP_KERNEL);
+	if (atomic_inc_return(&d->user->nr_members) > READ_ONCE(max_user_members)) {
+		ret = -ENOSPC;
+		goto err_user;
+	}
+	m = kmem_cache_zalloc(lws_member_cache, LWS_GFP);
 	if (!m) {
 		ret = -ENOMEM;
-		goto err_count;
+		goto err_user;
 	}
 	atomic_set(&m->state, LWS_IDLE);
 	refcount_set(&m->ref, 1);
@@ -515,13 +618,13 @@ static long lws_ioc_register(struct lws_domain *d, void __user *uarg)
 	m->task = get_task_struct(current);
 	m->tid_key = current->pid;
 
-	ret = xa_insert(&d->by_tid, m->tid_key, m, GFP_KERNEL);
+	ret = xa_insert(&d->by_tid, m->tid_key, m, LWS_GFP);
 	if (ret) {
 		ret = ret == -EBUSY ? -EEXIST : ret;
 		goto err_free;
 	}
 	ret = xa_alloc_cyclic(&d->members, &m->handle, m,
-			      XA_LIMIT(1, INT_MAX), &d->next_handle, GFP_KERNEL);
+			      XA_LIMIT(1, INT_MAX), &d->next_handle, LWS_GFP);
 	if (ret < 0) {
 		ret = ret == -EBUSY ? -ENOSPC : ret;
 		goto err_tid;
@@ -547,6 +650,8 @@ err_tid:
 err_free:
 	put_task_struct(m->task);
 	kmem_cache_free(lws_member_cache, m);
+err_user:
+	atomic_dec(&d->user->nr_members);
 err_count:
 	atomic_dec(&d->nr_members);
 	return ret;
@@ -625,32 +730,56 @@ static long lws_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 /* ---- the device -------------------------------------------------------- */
 
+/*
+ * A new domain, charged to the opener's effective uid: -EMFILE past the
+ * system's max_domains or the user's max_user_domains, as inotify_init()
+ * fails past max_user_instances.
+ */
 static int lws_open(struct inode *inode, struct file *file)
 {
 	struct lws_domain *d;
+	struct lws_user *u;
+	int ret;
 
 	if (atomic_inc_return(&lws_nr_domains) > READ_ONCE(max_domains)) {
-		atomic_dec(&lws_nr_domains);
-		return -EMFILE;
+		ret = -EMFILE;
+		goto err_count;
 	}
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	u = lws_user_get(file->f_cred->euid);
+	if (!u) {
+		ret = -ENOMEM;
+		goto err_count;
+	}
+	if (atomic_inc_return(&u->nr_domains) > READ_ONCE(max_user_domains)) {
+		ret = -EMFILE;
+		goto err_user;
+	}
+	d = kzalloc(sizeof(*d), LWS_GFP);
 	if (!d) {
-		atomic_dec(&lws_nr_domains);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_user;
 	}
-	xa_init_flags(&d->members, XA_FLAGS_ALLOC1);
-	xa_init(&d->by_tid);
+	xa_init_flags(&d->members, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&d->by_tid, XA_FLAGS_ACCOUNT);
 	atomic_set(&d->nr_members, 0);
+	d->user = u;
 	file->private_data = d;
 	return 0;
+
+err_user:
+	atomic_dec(&u->nr_domains);
+	lws_user_put(u);
+err_count:
+	atomic_dec(&lws_nr_domains);
+	return ret;
 }
 
 /*
  * The last reference to the file is gone, so no ioctl is running on the
  * domain and no member is blocked in it.  Members whose threads still live
  * are removed; an exit hook racing with us on one of them loses or wins the
- * xchg in lws_member_remove() and touches the domain under RCU only, which
- * kfree_rcu() waits for.
+ * xchg in lws_member_remove() and touches the domain and its user under
+ * RCU only, which the kfree_rcu() of both waits for.
  */
 static int lws_release(struct inode *inode, struct file *file)
 {
@@ -664,6 +793,8 @@ static int lws_release(struct inode *inode, struct file *file)
 	rcu_read_unlock();
 	xa_destroy(&d->members);
 	xa_destroy(&d->by_tid);
+	atomic_dec(&d->user->nr_domains);
+	lws_user_put(d->user);
 	kfree_rcu(d, rcu);
 	atomic_dec(&lws_nr_domains);
 	return 0;
@@ -682,7 +813,10 @@ static struct miscdevice lws_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= LWSWITCH_DEVICE_NAME,
 	.fops	= &lws_fops,
-	.mode	= 0666,
+	/*
+	 * No .mode: who may use the device is the system's policy, set by
+	 * udev (udev/60-lwswitch.rules: group lwswitch, 0660).
+	 */
 };
 
 /* ---- debugfs counters -------------------------------------------------- */
@@ -736,7 +870,7 @@ static int __init lws_init(void)
 {
 	int ret;
 
-	lws_member_cache = KMEM_CACHE(lws_member, 0);
+	lws_member_cache = KMEM_CACHE(lws_member, SLAB_ACCOUNT);
 	if (!lws_member_cache)
 		return -ENOMEM;
 	ret = lws_place_init(placement);

@@ -97,9 +97,15 @@ static void notrace lws_ftrace_handler(unsigned long ip, unsigned long parent_ip
 	instruction_pointer_set(regs, (unsigned long)lws_select_this_cpu);
 }
 
+/*
+ * PERMANENT: while the hook is registered, sysctl kernel.ftrace_enabled=0
+ * fails with EBUSY instead of silently turning placement off (with it
+ * already 0, registering fails and placement falls back to plain wake-ups).
+ */
 static struct ftrace_ops lws_ftrace_ops = {
 	.func	= lws_ftrace_handler,
-	.flags	= FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	.flags	= FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		  FTRACE_OPS_FL_PERMANENT,
 };
 
 static int lws_ftrace_register(void)

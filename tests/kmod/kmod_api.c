@@ -89,8 +89,9 @@ TEST_F(dom, info)
 	EXPECT_LT(0, info.max_members);
 	EXPECT_LT(0, info.max_domains);
 	EXPECT_NE(0, info.features & LWSWITCH_FEAT_TIMEOUT);
+	EXPECT_LT(0, info.max_user_domains);
+	EXPECT_LT(0, info.max_user_members);
 	EXPECT_EQ(0, info.reserved[0]);
-	EXPECT_EQ(0, info.reserved[1]);
 	EXPECT_EQ(0, info.__pad);
 	TH_LOG("placement %u, max_members %u", info.placement, info.max_members);
 }
@@ -227,7 +228,7 @@ TEST_F(dom, bad_nonzero_reserved_and_flags)
 	info.__pad = 1;
 	EXPECT_EQ(-EINVAL, lws_ioctl(self->fd, LWSWITCH_IOC_INFO, &info));
 	memset(&info, 0, sizeof(info));
-	info.reserved[1] = 1;
+	info.reserved[0] = 1;
 	EXPECT_EQ(-EINVAL, lws_ioctl(self->fd, LWSWITCH_IOC_INFO, &info));
 
 	/* REGISTER/UNREGISTER: flags, the out field and reserved must be zero. */

@@ -124,12 +124,14 @@ static int fake_ioctl(unsigned long req, void *arg)
 
 	switch (req) {
 	case LWSWITCH_IOC_INFO:
-		if (info->flags || info->__pad || !reserved_zero(info->reserved, 2))
+		if (info->flags || info->__pad || !reserved_zero(info->reserved, 1))
 			return -EINVAL;
 		info->version = LWSWITCH_API_VERSION;
 		info->placement = LWSWITCH_PLACE_WAKE;
 		info->max_members = FAKE_MAX_MEMBERS;
 		info->max_domains = 1;
+		info->max_user_domains = 1;
+		info->max_user_members = FAKE_MAX_MEMBERS;
 		info->features = LWSWITCH_FEAT_TIMEOUT;
 		return 0;
 	case LWSWITCH_IOC_REGISTER:

@@ -20,6 +20,14 @@
  * rejected with -EINVAL, so the ABI can grow without a version field.
  * Times are nanoseconds of CLOCK_MONOTONIC.
  *
+ * open() of the device fails with
+ *   EACCES  the caller may not use the device (its group and mode are the
+ *           system's policy: udev/60-lwswitch.rules gives it to the group
+ *           lwswitch, 0660);
+ *   EMFILE  max_domains domains exist, or the caller's effective uid has
+ *           max_user_domains open (both module parameters);
+ *   ENOMEM  no memory, or the caller's memory cgroup is at its limit.
+ *
  * Errors common to every command (listed again per command):
  *   ENOTTY  unknown command.
  *   EFAULT  the argument pointer is not readable/writable.
@@ -81,6 +89,11 @@ enum lwswitch_placement {
  * @features:	(out) LWSWITCH_FEAT_* bits; LWSWITCH_FEAT_HANDOFF_YIELD
  *		reports the hand-off mode at the time of the call.
  * @max_domains: (out) the most domains that may exist at once.
+ * @max_user_domains: (out) the most domains one user (effective uid of
+ *		the opener) may have open at once.
+ * @max_user_members: (out) the most members all of one user's domains
+ *		may have together; a domain's members count against the user
+ *		who opened it, whoever's threads they are.
  * @__pad:	(in) must be 0.
  * @reserved:	(in) must be 0.
  */
@@ -91,8 +104,10 @@ struct lwswitch_info {
 	__u32 max_members;
 	__u64 features;
 	__u32 max_domains;
+	__u32 max_user_domains;
+	__u32 max_user_members;
 	__u32 __pad;
-	__u64 reserved[2];
+	__u64 reserved[1];
 };
 
 /**
@@ -166,8 +181,10 @@ struct lwswitch_hop {
  *   -EFAULT  the argument is not readable or writable;
  *   -EINVAL  @flags or @reserved is not zero;
  *   -EEXIST  the caller is already a member of this domain;
- *   -ENOSPC  the domain has max_members members already;
- *   -ENOMEM  no memory for the membership.
+ *   -ENOSPC  the domain has max_members members already, or the domains
+ *            of the user who opened this one have max_user_members;
+ *   -ENOMEM  no memory for the membership, or the caller's memory cgroup
+ *            is at its limit (the module's memory is charged to it).
  */
 #define LWSWITCH_IOC_REGISTER	_IOWR(LWSWITCH_IOC_MAGIC, 0x02, struct lwswitch_register)
 
