@@ -74,7 +74,10 @@ bench-smoke:
 # the function tracer in one VM boot (bench/vm/hop-profile.sh): where a
 # SWITCHTO round trip's time goes next to a futex hand-off and sched_yield.
 # A diagnostic, not part of `make bench'.  HOP_KERNEL=6.1 by default: see
-# the script about 6.12.  Writes $(BENCH_DIR)/hop-profile/hop-profile-<kernel>.csv.
+# the script about 6.12.  Two boots: calls per hop per function with the
+# function tracer (hop-profile.sh), then, under QEMU icount, instructions
+# per hop per phase with function_graph (hop-phases.sh).  Writes
+# $(BENCH_DIR)/hop-profile/hop-{profile,phases}-<kernel>.csv.
 HOP_KERNEL	?= 6.1
 HOP_DIR		:= $(BENCH_DIR)/hop-profile
 bench-hop-profile:
@@ -85,7 +88,8 @@ bench-hop-profile-run: $(BENCH_PAYLOAD)/lws-pingpong
 	@abi=$$($(TOP)/scripts/kernel-abi $(HOP_KERNEL)) && \
 	  $(MAKE) --no-print-directory $(BUILD)/kmod/$$abi/lwswitch.ko && \
 	  rm -rf $(HOP_DIR)/payload && mkdir -p $(HOP_DIR)/payload && \
-	  cp $(BENCH_PAYLOAD)/lws-pingpong $(TOP)/bench/vm/hop-profile.sh $(HOP_DIR)/payload/ && \
+	  cp $(BENCH_PAYLOAD)/lws-pingpong $(TOP)/bench/vm/hop-profile.sh \
+	    $(TOP)/bench/vm/hop-phases.sh $(HOP_DIR)/payload/ && \
 	  $(TOP)/tests/vm/run-vm --kernel $(HOP_KERNEL) --module $(BUILD)/kmod/$$abi/lwswitch.ko \
 	    --payload $(HOP_DIR)/payload --dir $(HOP_DIR)/vm-$(HOP_KERNEL) \
 	    --cmd 'sh /payload/hop-profile.sh' --cmd-timeout 900 \
@@ -93,3 +97,13 @@ bench-hop-profile-run: $(BENCH_PAYLOAD)/lws-pingpong
 	  { echo "bench-hop-profile: failed; see $(HOP_DIR)/vm-$(HOP_KERNEL).log" >&2; exit 1; }
 	@grep -E '^(hops|total),' $(HOP_DIR)/hop-profile-$(HOP_KERNEL).csv
 	@echo "bench-hop-profile: wrote $(HOP_DIR)/hop-profile-$(HOP_KERNEL).csv"
+	@abi=$$($(TOP)/scripts/kernel-abi $(HOP_KERNEL)) && \
+	  $(TOP)/tests/vm/run-vm --kernel $(HOP_KERNEL) --module $(BUILD)/kmod/$$abi/lwswitch.ko \
+	    --icount --boot-timeout 120 \
+	    --payload $(HOP_DIR)/payload --dir $(HOP_DIR)/vm-$(HOP_KERNEL)-icount \
+	    --cmd 'sh /payload/hop-phases.sh' --cmd-timeout 900 \
+	    --out $(HOP_DIR)/hop-phases-$(HOP_KERNEL).csv > $(HOP_DIR)/vm-$(HOP_KERNEL)-icount.log || \
+	  { echo "bench-hop-profile: failed; see $(HOP_DIR)/vm-$(HOP_KERNEL)-icount.log" >&2; exit 1; }
+	@awk -f $(TOP)/bench/phases.awk $(HOP_DIR)/hop-phases-$(HOP_KERNEL).csv | \
+	  tee $(HOP_DIR)/hop-phases-$(HOP_KERNEL).txt
+	@echo "bench-hop-profile: wrote $(HOP_DIR)/hop-phases-$(HOP_KERNEL).csv"
