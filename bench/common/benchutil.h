@@ -75,15 +75,30 @@ static inline double bench_pct(const double *v, int n, int p)
 	return v[i < 0 ? 0 : i >= n ? n - 1 : i];
 }
 
+/*
+ * A figure for the CSV: four significant digits, but every digit of the
+ * integer part from 1,000 up (an instruction count of 10,057 is not
+ * "1.006e+04").
+ */
+static inline const char *bench_num(char *buf, size_t size, double x)
+{
+	snprintf(buf, size, x >= 1000 || x <= -1000 ? "%.0f" : "%.4g", x);
+	return buf;
+}
+
 /* Print one row; sorts @v. */
 static inline void bench_row(const char *cas, const char *impl, const char *metric,
 			     double *v, int n, const char *unit)
 {
+	char med[32], p10[32], p90[32];
+
 	qsort(v, n, sizeof(*v), bench_cmp_double);
-	printf("%s,%s,%s%s,%s,%.4g,%s,%.4g,%.4g,%d\n", bench_kernel, cas, impl,
+	printf("%s,%s,%s%s,%s,%s,%s,%s,%s,%d\n", bench_kernel, cas, impl,
 	       bench_suffix, metric,
-	       n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, unit,
-	       bench_pct(v, n, 10), bench_pct(v, n, 90), n);
+	       bench_num(med, sizeof(med),
+			 n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2), unit,
+	       bench_num(p10, sizeof(p10), bench_pct(v, n, 10)),
+	       bench_num(p90, sizeof(p90), bench_pct(v, n, 90)), n);
 	fflush(stdout);
 }
 
