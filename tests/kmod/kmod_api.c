@@ -168,6 +168,10 @@ TEST_F(dom, bad_unknown_command)
 	EXPECT_EQ(-ENOTTY, lws_ioctl(self->fd, _IOWR(LWSWITCH_IOC_MAGIC, 0x05, struct lwswitch_info), &h));
 	/* A foreign magic. */
 	EXPECT_EQ(-ENOTTY, lws_ioctl(self->fd, _IOWR('x', 0x05, struct lwswitch_hop), &h));
+	/* The magic this module once used, which mshv.h uses (MSHV_ROOT_HVCALL). */
+	EXPECT_EQ(-ENOTTY, lws_ioctl(self->fd, _IOWR(0xB8, 0x07, struct lwswitch_hop), &h));
+	/* A read-only command encoded as read-write. */
+	EXPECT_EQ(-ENOTTY, lws_ioctl(self->fd, _IOWR(LWSWITCH_IOC_MAGIC, 0x05, struct lwswitch_hop), &h));
 }
 
 TEST_F(dom, bad_pointers)

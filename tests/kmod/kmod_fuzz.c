@@ -459,7 +459,8 @@ static void tally(struct fz *f, int c, int ret)
 /* The number of a command the module does not have. */
 static unsigned long unknown_cmd(struct fz *f)
 {
-	static const unsigned char magics[] = { 'x', 'L', 0xB7, 0xB9, 0xFF, 'V', 'r' };
+	/* 0xB8: mshv's, which this module once used too. */
+	static const unsigned char magics[] = { 'x', 'L', 0xB7, 0xB8, 0xFF, 'V', 'r' };
 	uint64_t *s = &f->rng;
 	unsigned int dirs[] = { _IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE };
 	int c = (int)lws_rnd(s, C_UNKNOWN);
@@ -473,7 +474,9 @@ static unsigned long unknown_cmd(struct fz *f)
 		while (size == _IOC_SIZE(num));
 		break;
 	case 1:		/* a real number, a wrong direction */
-		dir = dirs[lws_rnd(s, 3)];
+		do
+			dir = dirs[lws_rnd(s, 4)];
+		while (dir == _IOC_DIR(num));
 		break;
 	case 2:		/* our magic, a number we do not have */
 		nr = lws_rnd(s, 2) ? 0 : 8 + lws_rnd(s, 248);

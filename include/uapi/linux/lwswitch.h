@@ -43,8 +43,14 @@
 #define LWSWITCH_DEVICE_NAME	"lwswitch"
 #define LWSWITCH_API_VERSION	1
 
-/* Ioctl type; 0xB8 is unassigned in Documentation/userspace-api/ioctl. */
-#define LWSWITCH_IOC_MAGIC	0xB8
+/*
+ * Ioctl type 0xB9, numbers 0x01-0x07.  Documentation/userspace-api/ioctl/
+ * ioctl-number.rst, as revised in 2025 when 0xBA 00-0F went to
+ * liveupdate.h, assigns 0xB8 to mshv.h and mrvl_cn10k_dpi.h and nothing
+ * to 0xB9.  Commands that only read their
+ * argument are _IOW, those that write a result back _IOWR.
+ */
+#define LWSWITCH_IOC_MAGIC	0xB9
 
 /**
  * enum lwswitch_placement - where LWSWITCH_IOC_SWITCHTO runs the target.
@@ -52,7 +58,9 @@
  *				(the target often lands on another CPU).
  * @LWSWITCH_PLACE_CURRENT_CPU:	the target is woken directly onto the caller's
  *				CPU through the scheduler's WF_CURRENT_CPU
- *				wake flag (kernels >= 6.6).
+ *				wake flag (kernels 6.6 to 6.12: the flag's
+ *				value is private to the scheduler and was
+ *				read from those versions).
  * @LWSWITCH_PLACE_FTRACE:	the target is woken onto the caller's CPU by
  *				an ftrace hook on the fair class's wake-up CPU
  *				selection that acts only on lwswitch hand-offs
@@ -201,7 +209,7 @@ struct lwswitch_hop {
  *   -EINVAL  @flags or @reserved is not zero;
  *   -EPERM   the caller is not a member of this domain.
  */
-#define LWSWITCH_IOC_UNREGISTER	_IOWR(LWSWITCH_IOC_MAGIC, 0x03, struct lwswitch_register)
+#define LWSWITCH_IOC_UNREGISTER	_IOW(LWSWITCH_IOC_MAGIC, 0x03, struct lwswitch_register)
 
 /**
  * LWSWITCH_IOC_LOOKUP - find the handle of a member by its thread id.
@@ -253,7 +261,7 @@ struct lwswitch_hop {
  *   -EOWNERDEAD (resume delivered) @target exited before it, or anyone,
  *               resumed the caller.
  */
-#define LWSWITCH_IOC_SWITCHTO	_IOWR(LWSWITCH_IOC_MAGIC, 0x05, struct lwswitch_hop)
+#define LWSWITCH_IOC_SWITCHTO	_IOW(LWSWITCH_IOC_MAGIC, 0x05, struct lwswitch_hop)
 
 /**
  * LWSWITCH_IOC_WAKE - resume @target without blocking.
@@ -270,7 +278,7 @@ struct lwswitch_hop {
  *   -EPERM   the caller is not a member of this domain;
  *   -ESRCH   @target is no member of this domain, or it has exited.
  */
-#define LWSWITCH_IOC_WAKE	_IOWR(LWSWITCH_IOC_MAGIC, 0x06, struct lwswitch_hop)
+#define LWSWITCH_IOC_WAKE	_IOW(LWSWITCH_IOC_MAGIC, 0x06, struct lwswitch_hop)
 
 /**
  * LWSWITCH_IOC_WAIT - block until resumed.
@@ -289,6 +297,6 @@ struct lwswitch_hop {
  *   -EINTR      a signal arrived while blocked;
  *   -ETIMEDOUT  the timeout expired (at once for 0 or a past deadline).
  */
-#define LWSWITCH_IOC_WAIT	_IOWR(LWSWITCH_IOC_MAGIC, 0x07, struct lwswitch_hop)
+#define LWSWITCH_IOC_WAIT	_IOW(LWSWITCH_IOC_MAGIC, 0x07, struct lwswitch_hop)
 
 #endif /* _UAPI_LINUX_LWSWITCH_H */
