@@ -40,8 +40,14 @@
 
 int lws_placement = LWSWITCH_PLACE_WAKE;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
-/* From kernel/sched/sched.h (6.6 .. 6.12). */
+/*
+ * The flag's value is private to the scheduler, so it is used only on the
+ * versions whose kernel/sched/sched.h it was read from (6.6 to 6.12); a
+ * later kernel gets the ftrace hook or plain wake-ups until its sched.h
+ * has been read and the bound moved.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
 #define LWS_WF_CURRENT_CPU	0x40
 #define LWS_HAVE_CURRENT_CPU	1
 
@@ -160,7 +166,7 @@ int lws_place_init(int requested)
 		break;
 	case LWSWITCH_PLACE_CURRENT_CPU:
 		if (!LWS_HAVE_CURRENT_CPU) {
-			pr_err("placement=1 needs a kernel >= 6.6\n");
+			pr_err("placement=1 needs a kernel from 6.6 to 6.12\n");
 			return -EINVAL;
 		}
 		break;
