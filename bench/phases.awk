@@ -4,7 +4,7 @@
 #   awk -f bench/phases.awk hop-phases-<kernel>.csv
 BEGIN {
 	FS = ","
-	np = split("module yield wakeup futex block pick switch other rest", order, " ")
+	np = split("module yield wakeup futex block pick switch other syscall rest", order, " ")
 }
 $1 == "phase-hop" {
 	if (!(($2) in untraced))

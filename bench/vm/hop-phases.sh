@@ -23,15 +23,20 @@
 # event, and the exit hook stamps the end before it writes its own: so
 # about half of H lands in the call's own count and half in its parent's.
 # Each function is given less H/2 per call of its own and H/2 per traced
-# call it makes, and "rest" is what the untraced hop has beyond the
-# phases: the system call's entry and exit, the user-space loop, untraced
-# code.  The half-and-half split is an estimate; the raw counts are
-# printed beside the corrected ones.  A row whose traced round trip is
+# call it makes.  "syscall" is the entry and exit of the hop's system
+# calls: their number per hop (traced) times a null system call
+# (getppid, measured with no tracer).  "rest" is what the untraced hop
+# has beyond all the phases: the user-space loop, and the kernel code
+# between the system call's entry and the first traced function (for
+# SWITCHTO, the ioctl's file lookup and security hooks).  The
+# half-and-half split is an estimate; the raw counts are printed beside
+# the corrected ones.  A row whose traced round trip is
 # not its untraced one plus H per traced call took another path when
 # traced (the directed hand-off's decisions depend on timing): its
 # "phase-hop" line shows both, and its phases describe the traced path.
 #
 # Output, to stdout (a hop is half a round trip):
+#   phase-null,<insns of a null system call>
 #   phase-hop,<row>,<insns per hop untraced>,<insns per hop traced>,<hops traced>
 #   phase-calls,<row>,<traced calls per hop>,<H>,<insns per hop traced,
 #               expected from the untraced hop and H>
@@ -90,6 +95,13 @@ roundtrip() {
 		awk -F, '$4 == "ns_per_roundtrip" { print $5 }'
 }
 
+echo 0 > $T/tracing_on
+echo nop > $T/current_tracer
+null=$(lws-pingpong --quick --reps 5 --only getppid |
+	awk -F, '$2 == "null-syscall" && $4 == "ns" { print $5 }')
+[ -n "$null" ] || { echo "hop-phases: no null system call figure" >&2; exit 1; }
+echo "phase-null,$null"
+
 for row in $rows; do
 	echo "hop-phases: $row" >&2
 	echo 0 > $T/tracing_on
@@ -107,7 +119,7 @@ for row in $rows; do
 	# Lines: " <comm>-<pid> | <duration> us | <indent>f() {"  (an entry),
 	# "... | <duration> us | f();" (a leaf), "... | <duration> us | } /* f */".
 	# Only the lws-pingpong threads' lines count, each thread its own stack.
-	awk -v row="$row" -v map=/tmp/phase.map -v u="$untraced" -v tr="$traced" \
+	awk -v row="$row" -v map=/tmp/phase.map -v u="$untraced" -v tr="$traced" -v null="$null" \
 	    -v H="${H:-}" -v hfile=/tmp/phase.H '
 		BEGIN {
 			while ((getline l < map) > 0) {
@@ -183,7 +195,12 @@ for row in $rows; do
 				printf "phase,%s,%s,%.0f,%.0f\n", row, p, cor[p] / hops, raw[p] / hops
 				rest -= cor[p] / hops
 			}
-			printf "phase,%s,rest,%.0f,\n", row, rest + u / 2
+			# (6.1 cannot trace __x64_sys_sched_yield: do_sched_yield counts.)
+			y = calls["__x64_sys_sched_yield"]
+			sys = calls["__x64_sys_ioctl"] + calls["__x64_sys_futex"] + \
+			      (y ? y : calls["do_sched_yield"])
+			printf "phase,%s,syscall,%.0f,\n", row, null * sys / hops
+			printf "phase,%s,rest,%.0f,\n", row, rest + u / 2 - null * sys / hops
 		}' $T/trace || { echo "hop-phases: no hops traced for $row" >&2; exit 1; }
 	[ -n "${H:-}" ] || read -r H < /tmp/phase.H
 done
