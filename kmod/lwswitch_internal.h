@@ -59,7 +59,11 @@
  *   yield_to() itself declines a task that is running, not runnable, or
  *   of another scheduling class.
  * - Nothing sleeps under a spinlock; the exit/exec hooks run in atomic
- *   context and only take spinlocks.
+ *   context and only take spinlocks.  The scan that wakes the members
+ *   blocked on a member that exits or execs is left to that thread, in
+ *   task_work (lws_member_remove()); it holds a reference to the member
+ *   and one to the domain's file, so the domain (and the module) outlive
+ *   it.
  */
 #ifndef _LWSWITCH_INTERNAL_H
 #define _LWSWITCH_INTERNAL_H
@@ -102,6 +106,7 @@ struct lws_domain {
 	u32		next_handle;	/* cyclic handle allocation */
 	atomic_t	nr_members;
 	struct lws_user	*user;		/* charged for the domain, its members */
+	struct file	*file;		/* not a reference: the file owns us */
 	struct rcu_head	rcu;
 };
 
@@ -118,6 +123,7 @@ struct lws_member {
 	int			gone;		/* removed (xchg'd once to 1) */
 	refcount_t		ref;
 	struct hlist_node	tnode;		/* in the global task hash */
+	struct callback_head	scan_work;	/* deferred lws_wake_blocked_on() */
 	struct rcu_head		rcu;
 };
 
@@ -142,6 +148,7 @@ enum lws_stat {
 	LWS_STAT_UNREGISTER,
 	LWS_STAT_EXIT,			/* removed by the exit/exec hooks */
 	LWS_STAT_CLOSE,			/* removed by domain release */
+	LWS_STAT_SCAN_DEFERRED,		/* exit/exec left the scan to the thread */
 	LWS_NR_STATS
 };
 

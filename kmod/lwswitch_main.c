@@ -19,6 +19,7 @@
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
@@ -202,16 +203,82 @@ static void lws_member_put(struct lws_member *m)
 }
 
 /*
- * Remove @m from its domain, once.  Never sleeps, so any context will do:
- * called by UNREGISTER, by the exit/exec hooks (atomic) and by the
- * domain's release.  Members blocked in SWITCHTO on @m are woken
- * with -EOWNERDEAD: nobody else is committed to resuming them.
+ * Wake, with -EOWNERDEAD, every member blocked in SWITCHTO on @m, which is
+ * gone.  O(members of the domain): with @may_sleep it lets the CPU go every
+ * LWS_SCAN_BATCH members, holding RCU only around each member it looks at
+ * (xa_for_each() keeps nothing but the index between steps).
+ */
+#define LWS_SCAN_BATCH	256
+
+static void lws_wake_blocked_on(struct lws_domain *d, struct lws_member *m,
+				bool may_sleep)
+{
+	struct lws_member *w;
+	unsigned long idx;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	xa_for_each(&d->members, idx, w) {
+		if (cmpxchg(&w->blocked_on, m, LWS_PARTNER_GONE) == m)
+			lws_place_wake(w, false);
+		if (may_sleep && ++n % LWS_SCAN_BATCH == 0) {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * The deferred scan of a member ended by its thread's exit or exec, run
+ * by that thread (task_work) where it may sleep: in do_exit()'s
+ * exit_task_work(), or on the way back to user space after exec.  It holds
+ * a reference to @m and one to the domain's file, which also keeps the
+ * module loaded until the file's last fput() (core code) lets it go.
+ */
+static void lws_wake_blocked_work(struct callback_head *cb)
+{
+	struct lws_member *m = container_of(cb, struct lws_member, scan_work);
+	struct file *file = m->dom->file;
+
+	lws_wake_blocked_on(m->dom, m, true);
+	lws_member_put(m);
+	fput(file);
+}
+
+/*
+ * A reference to @d's file, or false when it is being released (and then
+ * nobody can be blocked in the domain: a blocked SWITCHTO is an ioctl on
+ * it).  Under RCU.  Files are SLAB_TYPESAFE_BY_RCU from 6.7: a file that
+ * was freed and reused meanwhile is another's, hence the check.
+ */
+static bool lws_domain_file_get(struct lws_domain *d)
+{
+	struct file *file = d->file;
+
+	if (!atomic_long_inc_not_zero(&file->f_count))
+		return false;
+	if (READ_ONCE(file->private_data) != d) {
+		fput(file);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Remove @m from its domain, once: by UNREGISTER (which may sleep), by the
+ * exit/exec hooks (atomic) and by the domain's release (under RCU).
+ * Members blocked in SWITCHTO on @m are woken with -EOWNERDEAD: nobody
+ * else is committed to resuming them.  Finding them is a scan of the
+ * domain, which may have 16,384 members: UNREGISTER scans where it may
+ * sleep, and the hooks, which run with preemption off, leave the scan to
+ * the exiting (or exec'ing) thread itself (task_work).  A blocked member
+ * that sees ->gone first needs no scan: it checks after its resume.
  */
 void lws_member_remove(struct lws_member *m, enum lws_why why)
 {
 	struct lws_domain *d = m->dom;
-	struct lws_member *w;
-	unsigned long idx;
 
 	/* Full barrier: pairs with the SWITCHTO caller's xchg on our state. */
 	if (xchg(&m->gone, 1))
@@ -231,12 +298,21 @@ void lws_member_remove(struct lws_member *m, enum lws_why why)
 	 * membership's; skip the scan when there are none.
 	 */
 	if (refcount_read(&m->ref) > 1) {
-		rcu_read_lock();
-		xa_for_each(&d->members, idx, w) {
-			if (cmpxchg(&w->blocked_on, m, LWS_PARTNER_GONE) == m)
-				lws_place_wake(w, false);
+		if (why != LWS_WHY_EXIT && why != LWS_WHY_EXEC) {
+			/* UNREGISTER sleeps; release has nobody blocked. */
+			lws_wake_blocked_on(d, m, why == LWS_WHY_UNREGISTER);
+		} else if (m->task == current && lws_domain_file_get(d)) {
+			refcount_inc(&m->ref);
+			init_task_work(&m->scan_work, lws_wake_blocked_work);
+			if (task_work_add(current, &m->scan_work, TWA_RESUME)) {
+				/* Past exit_task_work(): cannot happen from the hooks. */
+				lws_wake_blocked_on(d, m, false);
+				refcount_dec(&m->ref);
+				fput(d->file);
+			} else {
+				lws_stat_inc(LWS_STAT_SCAN_DEFERRED);
+			}
 		}
-		rcu_read_unlock();
 	}
 
 	atomic_dec(&d->user->nr_members);
@@ -763,6 +839,7 @@ static int lws_open(struct inode *inode, struct file *file)
 	xa_init_flags(&d->by_tid, XA_FLAGS_ACCOUNT);
 	atomic_set(&d->nr_members, 0);
 	d->user = u;
+	d->file = file;
 	file->private_data = d;
 	return 0;
 
@@ -841,6 +918,7 @@ static const char * const lws_stat_names[LWS_NR_STATS] = {
 	[LWS_STAT_UNREGISTER]		= "unregister",
 	[LWS_STAT_EXIT]			= "exit",
 	[LWS_STAT_CLOSE]		= "close",
+	[LWS_STAT_SCAN_DEFERRED]	= "scan_deferred",
 };
 
 static int lws_stats_show(struct seq_file *s, void *unused)

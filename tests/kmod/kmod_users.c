@@ -493,6 +493,137 @@ TEST_F(memcg, registrations_fail_inside_the_limit_only)
 	EXPECT_EQ(self->domains, lws_stat_settles("domains", self->domains));
 }
 
+/* ---- a member ending in a crowded domain ------------------------------ */
+
+/*
+ * A waiter blocked in SWITCHTO on a member that exits (or unregisters) is
+ * woken with EOWNERDEAD however many members the domain has.  The exit
+ * hook runs with preemption off and leaves its scan of the domain to the
+ * exiting thread (counted as scan_deferred); UNREGISTER scans itself.
+ */
+#define CROWD		2048
+
+struct crowd {
+	int fd;
+	int release[2];		/* a pipe: the members block reading it */
+	volatile int registered, failed;
+	volatile int target, target_ready, waiter_tid, ret;
+	int unregister;		/* the target unregisters instead of exiting */
+};
+
+static void *crowd_member(void *arg)
+{
+	struct crowd *c = arg;
+	char b;
+
+	if (lws_register(c->fd) < 0)
+		__atomic_add_fetch(&c->failed, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&c->registered, 1, __ATOMIC_RELEASE);
+	/* Asleep until the write end closes (EOF for everyone). */
+	while (read(c->release[0], &b, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* 1 when thread @tid of this process sleeps ('S' in its stat). */
+static int sleeping(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+static void *crowd_target(void *arg)
+{
+	struct crowd *c = arg;
+	int i;
+
+	c->target = lws_register(c->fd);
+	set_flag(&c->target_ready);
+	/* Until the waiter has blocked on us (10 s at most). */
+	for (i = 0; i < 10000 && !(c->waiter_tid && sleeping(c->waiter_tid)); i++)
+		usleep(1000);
+	if (c->unregister)
+		lws_unregister(c->fd);
+	return NULL;
+}
+
+static void *crowd_waiter(void *arg)
+{
+	struct crowd *c = arg;
+
+	if (lws_register(c->fd) < 0) {
+		c->ret = 1;
+		return NULL;
+	}
+	wait_flag(&c->target_ready);
+	c->waiter_tid = lws_gettid();
+	c->ret = lws_switchto_timeout(c->fd, (uint32_t)c->target, 20000000000ull);
+	return NULL;
+}
+
+static void crowd_run(struct __test_metadata *_metadata, int unregister)
+{
+	static pthread_t th[CROWD];
+	struct crowd c = { .unregister = unregister };
+	pthread_attr_t a;
+	pthread_t t, w;
+	long before;
+	int i, n = 0;
+
+	c.fd = lws_open();
+	ASSERT_LE(0, c.fd);
+	ASSERT_EQ(0, pipe(c.release));
+	ASSERT_EQ(0, pthread_attr_init(&a));
+	ASSERT_EQ(0, pthread_attr_setstacksize(&a, 64 * 1024));
+	for (i = 0; i < CROWD; i++, n++)
+		if (pthread_create(&th[i], &a, crowd_member, &c))
+			break;
+	ASSERT_EQ(CROWD, n);
+	while (__atomic_load_n(&c.registered, __ATOMIC_ACQUIRE) < CROWD)
+		usleep(1000);
+	ASSERT_EQ(0, c.failed);
+
+	before = lws_stat("scan_deferred");
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, pthread_create(&t, &a, crowd_target, &c));
+	ASSERT_EQ(0, pthread_create(&w, &a, crowd_waiter, &c));
+	pthread_join(t, NULL);
+	pthread_join(w, NULL);
+	EXPECT_LT(0, c.target);
+	EXPECT_EQ(-EOWNERDEAD, c.ret);
+	/* The exit hook deferred its scan; UNREGISTER did its own. */
+	EXPECT_EQ(before + !unregister, lws_stat("scan_deferred"));
+
+	close(c.release[1]);
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	pthread_attr_destroy(&a);
+	close(c.release[0]);
+	close(c.fd);
+}
+
+TEST(crowded_domain_target_exits)
+{
+	crowd_run(_metadata, 0);
+}
+
+TEST(crowded_domain_target_unregisters)
+{
+	crowd_run(_metadata, 1);
+}
+
 /* ---- the 6.1 placement hook ------------------------------------------- */
 
 TEST(ftrace_hook_is_permanent)
