@@ -14,7 +14,8 @@ case $1 in
 /*) out=$1 ;;
 *) out=$(pwd)/$1 ;;
 esac
-command -v go > /dev/null || { echo "$0: go not found (apt-get install golang-go)" >&2; exit 1; }
+# The newest Go Debian provides here (scripts/go-tool), or $GO.
+go=${GO:-$("$src/../../../scripts/go-tool")} || exit 1
 if [ $# -ge 2 ] && [ -n "$2" ]; then
 	mkdir -p "$2"
 	cache=$(cd "$2" && pwd)
@@ -28,4 +29,4 @@ mkdir -p "$cache/gocache" "$cache/home" "$(dirname "$out")"
 cd "$src"
 env HOME="$cache/home" GOCACHE="$cache/gocache" GOPATH="$cache/home/go" \
 	GOFLAGS=-buildvcs=false GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 \
-	go build -trimpath -o "$out" .
+	"$go" build -trimpath -o "$out" .

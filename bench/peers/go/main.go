@@ -144,8 +144,14 @@ func setKernel(host bool) {
 	kernel = string(b)
 }
 
-// g4 formats like C's "%.4g".
-func g4(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
+// g4 formats as benchutil.h's bench_num(): four significant digits, but
+// every digit of the integer part from 1,000 up.
+func g4(x float64) string {
+	if x >= 1000 || x <= -1000 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 4, 64)
+}
 
 // pct is the nearest-rank percentile p of the sorted v (benchutil.h).
 func pct(v []float64, p int) float64 {
