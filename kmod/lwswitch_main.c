@@ -123,8 +123,7 @@ static struct kmem_cache *lws_member_cache;
 struct lws_user {
 	struct hlist_node	node;		/* in lws_users */
 	kuid_t			uid;
-	refcount_t		ref;		/* one per domain */
-	atomic_t		nr_domains;
+	refcount_t		ref;		/* one per domain: their number */
 	atomic_t		nr_members;
 	struct rcu_head		rcu;
 };
@@ -826,7 +825,8 @@ static int lws_open(struct inode *inode, struct file *file)
 		ret = -ENOMEM;
 		goto err_count;
 	}
-	if (atomic_inc_return(&u->nr_domains) > READ_ONCE(max_user_domains)) {
+	/* Our reference counted: over the limit only by opens under way. */
+	if (refcount_read(&u->ref) > READ_ONCE(max_user_domains)) {
 		ret = -EMFILE;
 		goto err_user;
 	}
@@ -844,7 +844,6 @@ static int lws_open(struct inode *inode, struct file *file)
 	return 0;
 
 err_user:
-	atomic_dec(&u->nr_domains);
 	lws_user_put(u);
 err_count:
 	atomic_dec(&lws_nr_domains);
@@ -870,7 +869,6 @@ static int lws_release(struct inode *inode, struct file *file)
 	rcu_read_unlock();
 	xa_destroy(&d->members);
 	xa_destroy(&d->by_tid);
-	atomic_dec(&d->user->nr_domains);
 	lws_user_put(d->user);
 	kfree_rcu(d, rcu);
 	atomic_dec(&lws_nr_domains);
