@@ -37,9 +37,9 @@ CFLAGS	?= -O2 -g
 # time (never committed); see the `harness' rule below.
 HARNESS_DIR := $(BUILD)/include/kselftest
 HARNESS	:= $(HARNESS_DIR)/kselftest_harness.h
-# Every test includes it through tests/tap/lws_harness.h, which scales its
+# Every test includes it through tests/tap/lwsw_harness.h, which scales its
 # time limits (tests/tap/limits.mk).
-LWS_HARNESS := $(TOP)/tests/tap/lws_harness.h
+LWSW_HARNESS := $(TOP)/tests/tap/lwsw_harness.h
 
 RUN_TEST := $(TOP)/tests/tap/run-test
 STEP	:= $(TOP)/tests/tap/step
@@ -80,10 +80,10 @@ include kmod/kmod.mk
 
 HOST_CHECKS += check-lib-hardening check-sources check-harness
 
-# The scaling of the harness's own limits (tests/tap/lws_harness.h), run
+# The scaling of the harness's own limits (tests/tap/lwsw_harness.h), run
 # with a factor of 3 whatever the group.
 HARNESS_TEST := $(BUILD)/tests/tap/scale_test
-$(HARNESS_TEST): $(TOP)/tests/tap/scale_test.c $(LWS_HARNESS) $(HARNESS)
+$(HARNESS_TEST): $(TOP)/tests/tap/scale_test.c $(LWSW_HARNESS) $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 $(WARNINGS) -Wno-unused-parameter -Wno-sign-compare \
 	  -I$(HARNESS_DIR) -I$(TOP)/tests/tap -o $@ $<
@@ -91,7 +91,7 @@ $(HARNESS_TEST): $(TOP)/tests/tap/scale_test.c $(LWS_HARNESS) $(HARNESS)
 .PHONY: check-harness
 check-harness:
 	@$(STEP) $(RESULTS)/host-tree build-scale_test $(MAKE) --no-print-directory $(HARNESS_TEST)
-	@LWS_TEST_SCALE=3 $(RUN_TEST) $(RESULTS)/host-tree 10 $(HARNESS_TEST)
+	@LWSW_TEST_SCALE=3 $(RUN_TEST) $(RESULTS)/host-tree 10 $(HARNESS_TEST)
 
 # Every file the build names is tracked by git (tests/check-sources): what
 # is not tracked is missing from every clean clone.  Outside a git work

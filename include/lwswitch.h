@@ -32,7 +32,7 @@
  *  - Concurrency: every channel operation (send, receive, close, len, cap,
  *    select) may run concurrently with every other one, on the same or on
  *    different channels, from any number of threads and coroutines.  The
- *    only exceptions: lws_chan_free() must not run concurrently with any
+ *    only exceptions: lwsw_chan_free() must not run concurrently with any
  *    other use of that channel, and no thread may be blocked on it.
  *
  * Synchronization table (C = may run concurrently with, X = must not):
@@ -47,7 +47,7 @@
  *   (1) the second close of a channel returns -EPIPE.
  *
  * Threads: any thread may use the library; a thread that is not created
- * with lws_thread_create() is set up on its first call (registered with
+ * with lwsw_thread_create() is set up on its first call (registered with
  * /dev/lwswitch on the switchto backend) and released when it exits.
  */
 #ifndef LWSWITCH_H
@@ -61,49 +61,49 @@
 extern "C" {
 #endif
 
-#define LWS_VERSION_MAJOR	0
-#define LWS_VERSION_MINOR	1
+#define LWSW_VERSION_MAJOR	0
+#define LWSW_VERSION_MINOR	1
 
 /* ------------------------------------------------------------------ */
 /* Runtime                                                             */
 /* ------------------------------------------------------------------ */
 
 /**
- * lws_init() - set the library up (idempotent).
+ * lwsw_init() - set the library up (idempotent).
  *
- * Chooses the backend once per process: with LWS_BACKEND unset or empty,
+ * Chooses the backend once per process: with LWSW_BACKEND unset or empty,
  * "switchto" when /dev/lwswitch opens and its API version matches, else
- * "futex"; LWS_BACKEND=futex forces the futex backend; LWS_BACKEND=switchto
+ * "futex"; LWSW_BACKEND=futex forces the futex backend; LWSW_BACKEND=switchto
  * requires the module.  Every other function calls it lazily; calling it
  * first only makes errors visible.  Thread-safe; after fork() the child
  * chooses again on its next call (it never shares the parent's domain).
  *
  * Return: 0, or
- *   -EINVAL  LWS_BACKEND holds an unknown value (the automatic choice is
+ *   -EINVAL  LWSW_BACKEND holds an unknown value (the automatic choice is
  *            made anyway);
  *   -errno   of open() or of LWSWITCH_IOC_INFO (-ENOENT: no module;
  *            -EPROTO: the module's API version is not the library's)
- *            when LWS_BACKEND=switchto was asked for; the futex backend
- *            is used.  Without LWS_BACKEND these are not errors: the
+ *            when LWSW_BACKEND=switchto was asked for; the futex backend
+ *            is used.  Without LWSW_BACKEND these are not errors: the
  *            futex backend is chosen and 0 returned.
  */
-int lws_init(void);
+int lwsw_init(void);
 
 /**
- * lws_backend() - the backend in use: "switchto" or "futex".
+ * lwsw_backend() - the backend in use: "switchto" or "futex".
  *
- * Calls lws_init() if needed.  Never NULL; the string is static.
+ * Calls lwsw_init() if needed.  Never NULL; the string is static.
  */
-const char *lws_backend(void);
+const char *lwsw_backend(void);
 
 /* ------------------------------------------------------------------ */
 /* Threads                                                             */
 /* ------------------------------------------------------------------ */
 
-typedef pthread_t lws_thread_t;
+typedef pthread_t lwsw_thread_t;
 
 /**
- * lws_thread_create() - start a thread running @fn(@arg).
+ * lwsw_thread_create() - start a thread running @fn(@arg).
  *
  * A plain pthread whose library state (its parker, its registration with
  * /dev/lwswitch) is set up before @fn runs, so its first hand-off costs
@@ -112,28 +112,28 @@ typedef pthread_t lws_thread_t;
  * Return: 0 and *@t set, or -EINVAL (@t or @fn NULL), -EAGAIN (no
  * resources for a thread), -ENOMEM.
  */
-int lws_thread_create(lws_thread_t *t, void *(*fn)(void *), void *arg);
+int lwsw_thread_create(lwsw_thread_t *t, void *(*fn)(void *), void *arg);
 
 /**
- * lws_thread_join() - wait for thread @t to end; *@ret gets its result
+ * lwsw_thread_join() - wait for thread @t to end; *@ret gets its result
  * when @ret is not NULL.
  *
  * Return: 0, or -EDEADLK (@t is the caller, or a join cycle), -EINVAL (not
  * joinable, or already being joined), -ESRCH (no such thread).
  */
-int lws_thread_join(lws_thread_t t, void **ret);
+int lwsw_thread_join(lwsw_thread_t t, void **ret);
 
 /* ------------------------------------------------------------------ */
 /* Channels                                                            */
 /* ------------------------------------------------------------------ */
 
-typedef struct lws_chan lws_chan_t;
+typedef struct lwsw_chan lwsw_chan_t;
 
 /* The largest element a channel carries (Go's limit too). */
-#define LWS_CHAN_ELEM_MAX	65536u
+#define LWSW_CHAN_ELEM_MAX	65536u
 
 /**
- * lws_chan_make() - create a channel of elements of @elem_size bytes and
+ * lwsw_chan_make() - create a channel of elements of @elem_size bytes and
  * room for @cap buffered elements (@cap 0: unbuffered, every send waits
  * for its receiver).
  *
@@ -141,7 +141,7 @@ typedef struct lws_chan lws_chan_t;
  * NULL everywhere).
  *
  * Return: 0 and *@ch set, or
- *   -EINVAL  @ch is NULL, @elem_size > LWS_CHAN_ELEM_MAX, or
+ *   -EINVAL  @ch is NULL, @elem_size > LWSW_CHAN_ELEM_MAX, or
  *            @elem_size * @cap overflows or exceeds PTRDIFF_MAX
  *            (*@ch untouched);
  *   -ENOMEM  the buffer (a representable size) could not be allocated.
@@ -149,10 +149,10 @@ typedef struct lws_chan lws_chan_t;
  * Concurrency: the new channel is private to the caller until it hands
  * the pointer to other threads (by any means that orders memory).
  */
-int lws_chan_make(lws_chan_t **ch, size_t elem_size, size_t cap);
+int lwsw_chan_make(lwsw_chan_t **ch, size_t elem_size, size_t cap);
 
 /**
- * lws_chan_free() - free channel @ch (NULL: nothing).
+ * lwsw_chan_free() - free channel @ch (NULL: nothing).
  *
  * The channel must not be in use.  A thread or coroutine still blocked on
  * it is detected: nothing is freed and -EBUSY returned (close the channel
@@ -168,10 +168,10 @@ int lws_chan_make(lws_chan_t **ch, size_t elem_size, size_t cap);
  * Concurrency: must not run concurrently with anything on @ch; every other
  * use must happen-before it (e.g. join the threads that used it).
  */
-int lws_chan_free(lws_chan_t *ch);
+int lwsw_chan_free(lwsw_chan_t *ch);
 
 /**
- * lws_chan_send() - send the element at @elem (@elem_size bytes copied).
+ * lwsw_chan_send() - send the element at @elem (@elem_size bytes copied).
  *
  * Blocks until a receiver takes the element (hand-off straight into a
  * blocked receiver's buffer when one waits; receivers are served FIFO) or
@@ -186,15 +186,15 @@ int lws_chan_free(lws_chan_t *ch);
  *   -ENOSPC  (switchto backend) the caller could not join the domain:
  *            the module's member limit is reached.
  *
- * Concurrency: with any operation but lws_chan_free() on @ch.  Memory
+ * Concurrency: with any operation but lwsw_chan_free() on @ch.  Memory
  * ordering: everything the sender did before the send happens-before the
  * matching receive returns.  Blocking: yes (unbuffered: until a receiver
  * takes the element; buffered: while the buffer is full).
  */
-int lws_chan_send(lws_chan_t *ch, const void *elem);
+int lwsw_chan_send(lwsw_chan_t *ch, const void *elem);
 
 /**
- * lws_chan_recv() - receive an element into @elem.
+ * lwsw_chan_recv() - receive an element into @elem.
  *
  * Takes the oldest buffered element, or the element of the first blocked
  * sender, or blocks until a sender comes.  A closed channel delivers its
@@ -203,46 +203,46 @@ int lws_chan_send(lws_chan_t *ch, const void *elem);
  * Return: 0 and the element in @elem, or
  *   -EINVAL  @ch NULL, or @elem NULL while elem_size > 0;
  *   -EPIPE   the channel is closed and empty; @elem is zeroed;
- *   -ENOSPC  as lws_chan_send().
+ *   -ENOSPC  as lwsw_chan_send().
  *
- * Concurrency: with any operation but lws_chan_free() on @ch.  Memory
+ * Concurrency: with any operation but lwsw_chan_free() on @ch.  Memory
  * ordering: the receive returns after, and sees everything before, the
  * matching send (or the close, for -EPIPE); for a buffered channel, the
  * k-th receive happens-before the (k+cap)-th send completes.  Blocking:
  * while the channel is empty and open.
  */
-int lws_chan_recv(lws_chan_t *ch, void *elem);
+int lwsw_chan_recv(lwsw_chan_t *ch, void *elem);
 
 /**
- * lws_chan_try_send() / lws_chan_try_recv() - never block.
+ * lwsw_chan_try_send() / lwsw_chan_try_recv() - never block.
  *
- * Return: as lws_chan_send()/lws_chan_recv(), and -EAGAIN when the call
+ * Return: as lwsw_chan_send()/lwsw_chan_recv(), and -EAGAIN when the call
  * would have blocked (nothing sent; @elem untouched by try_recv).
  */
-int lws_chan_try_send(lws_chan_t *ch, const void *elem);
-int lws_chan_try_recv(lws_chan_t *ch, void *elem);
+int lwsw_chan_try_send(lwsw_chan_t *ch, const void *elem);
+int lwsw_chan_try_recv(lwsw_chan_t *ch, void *elem);
 
 /**
- * lws_chan_send_timeout() / lws_chan_recv_timeout() - block at most
- * @timeout_ns nanoseconds (< 0: forever, as lws_chan_send/recv; 0: one
+ * lwsw_chan_send_timeout() / lwsw_chan_recv_timeout() - block at most
+ * @timeout_ns nanoseconds (< 0: forever, as lwsw_chan_send/recv; 0: one
  * attempt that never blocks, reported -ETIMEDOUT, not -EAGAIN).
  *
- * Return: as lws_chan_send()/lws_chan_recv(), and -ETIMEDOUT when the time
+ * Return: as lwsw_chan_send()/lwsw_chan_recv(), and -ETIMEDOUT when the time
  * ran out first (nothing sent; @elem untouched by recv).
  */
-int lws_chan_send_timeout(lws_chan_t *ch, const void *elem, int64_t timeout_ns);
-int lws_chan_recv_timeout(lws_chan_t *ch, void *elem, int64_t timeout_ns);
+int lwsw_chan_send_timeout(lwsw_chan_t *ch, const void *elem, int64_t timeout_ns);
+int lwsw_chan_recv_timeout(lwsw_chan_t *ch, void *elem, int64_t timeout_ns);
 
 /**
- * lws_chan_sendrecv() - the request/reply shape in one call: send @out on
- * @tx (as lws_chan_send), then receive from @rx into @in (as
- * lws_chan_recv).
+ * lwsw_chan_sendrecv() - the request/reply shape in one call: send @out on
+ * @tx (as lwsw_chan_send), then receive from @rx into @in (as
+ * lwsw_chan_recv).
  *
  * When the send hands @out to a blocked receiver and the receive then has
  * to block, the receiver is woken and the caller blocked in one step: one
  * LWSWITCH_IOC_SWITCHTO on the switchto backend, which runs the receiver
- * on the caller's CPU.  (lws_chan_send() followed by lws_chan_recv() is
- * two system calls, a wake and a wait: lws_chan_send() cannot know that
+ * on the caller's CPU.  (lwsw_chan_send() followed by lwsw_chan_recv() is
+ * two system calls, a wake and a wait: lwsw_chan_send() cannot know that
  * its caller will block next, and it never delays a wake-up past its own
  * return.)  When the send has to block, the receiver that takes @out
  * queues the caller's receive on @rx for it if that receive would block
@@ -255,12 +255,12 @@ int lws_chan_recv_timeout(lws_chan_t *ch, void *elem, int64_t timeout_ns);
  *                channel's elem_size > 0 (nothing sent);
  *   -EPIPE       @tx is closed (nothing sent, nothing received);
  *   -ECONNRESET  @out was sent, but @rx is closed and empty (@in zeroed);
- *   -ENOSPC      as lws_chan_send().
+ *   -ENOSPC      as lwsw_chan_send().
  */
-int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx, void *in);
+int lwsw_chan_sendrecv(lwsw_chan_t *tx, const void *out, lwsw_chan_t *rx, void *in);
 
 /**
- * lws_chan_close() - close @ch: no more sends.
+ * lwsw_chan_close() - close @ch: no more sends.
  *
  * Every blocked receiver is woken and gets -EPIPE (zeroed element); every
  * blocked sender is woken and gets -EPIPE (its element not sent; Go
@@ -268,53 +268,53 @@ int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx, void *in)
  *
  * Return: 0, or -EINVAL (@ch NULL), -EPIPE (already closed).
  *
- * Concurrency: with any operation but lws_chan_free() on @ch; of two
+ * Concurrency: with any operation but lwsw_chan_free() on @ch; of two
  * concurrent closes exactly one returns 0.  Memory ordering: the close
  * happens-before every receive that returns -EPIPE because of it and every
  * send that fails because of it.  Never blocks (beyond the channel lock).
  */
-int lws_chan_close(lws_chan_t *ch);
+int lwsw_chan_close(lwsw_chan_t *ch);
 
 /**
- * lws_chan_len() / lws_chan_cap() - buffered elements now / capacity.
+ * lwsw_chan_len() / lwsw_chan_cap() - buffered elements now / capacity.
  *
  * len is a snapshot (other threads may change it at once); it orders no
  * memory (a relaxed load).  NULL gives 0.  Never blocks, takes no lock.
  */
-size_t lws_chan_len(const lws_chan_t *ch);
-size_t lws_chan_cap(const lws_chan_t *ch);
+size_t lwsw_chan_len(const lwsw_chan_t *ch);
+size_t lwsw_chan_cap(const lwsw_chan_t *ch);
 
 /**
- * lws_chan_elem_size() - the element size given to lws_chan_make()
+ * lwsw_chan_elem_size() - the element size given to lwsw_chan_make()
  * (NULL gives 0).
  */
-size_t lws_chan_elem_size(const lws_chan_t *ch);
+size_t lwsw_chan_elem_size(const lwsw_chan_t *ch);
 
 /* ------------------------------------------------------------------ */
 /* Select                                                              */
 /* ------------------------------------------------------------------ */
 
-#define LWS_SEND	1
-#define LWS_RECV	2
+#define LWSW_SEND	1
+#define LWSW_RECV	2
 
-/* The most cases one lws_select() takes (Go's limit too). */
-#define LWS_SELECT_MAX	65536u
+/* The most cases one lwsw_select() takes (Go's limit too). */
+#define LWSW_SELECT_MAX	65536u
 
 /**
- * struct lws_case - one case of lws_select().
+ * struct lwsw_case - one case of lwsw_select().
  * @ch:		(in) the channel; NULL is Go's nil channel: never ready.
- * @op:		(in) LWS_SEND or LWS_RECV.
- * @elem:	(in) LWS_SEND: the element to send; LWS_RECV: where the
+ * @op:		(in) LWSW_SEND or LWSW_RECV.
+ * @elem:	(in) LWSW_SEND: the element to send; LWSW_RECV: where the
  *		received element goes.  May be NULL only when the channel's
  *		elem_size is 0.
- * @closed:	(out) set by lws_select() on every case: 1 on the chosen
+ * @closed:	(out) set by lwsw_select() on every case: 1 on the chosen
  *		case when it was chosen because its channel is closed (a
- *		receive: @elem zeroed, like lws_chan_recv()'s -EPIPE; a send:
+ *		receive: @elem zeroed, like lwsw_chan_recv()'s -EPIPE; a send:
  *		nothing sent), 0 otherwise.
  * @__reserved:	must be 0 (room to grow).
  */
-struct lws_case {
-	lws_chan_t *ch;
+struct lwsw_case {
+	lwsw_chan_t *ch;
 	int op;
 	void *elem;
 	int closed;
@@ -322,7 +322,7 @@ struct lws_case {
 };
 
 /**
- * lws_select() - wait until one of @n cases can proceed, and do it.
+ * lwsw_select() - wait until one of @n cases can proceed, and do it.
  *
  * Among the cases ready at the call, one is chosen uniformly at random;
  * when none is, the caller blocks as a waiter on every case's channel at
@@ -339,43 +339,43 @@ struct lws_case {
  * Return: the index of the chosen case (>= 0), or
  *   -EAGAIN     @timeout_ns == 0 and no case was ready;
  *   -ETIMEDOUT  @timeout_ns > 0 passed with no case ready;
- *   -EINVAL     @cases NULL with @n > 0, @n > LWS_SELECT_MAX, an @op not
- *               LWS_SEND/LWS_RECV, a NULL @elem with elem_size > 0, or a
+ *   -EINVAL     @cases NULL with @n > 0, @n > LWSW_SELECT_MAX, an @op not
+ *               LWSW_SEND/LWSW_RECV, a NULL @elem with elem_size > 0, or a
  *               non-zero @__reserved (nothing done);
  *   -ENOMEM     more than a few cases and no memory for the bookkeeping;
- *   -ENOSPC     as lws_chan_send().
+ *   -ENOSPC     as lwsw_chan_send().
  *
- * Concurrency: with any operation but lws_chan_free() on each case's
+ * Concurrency: with any operation but lwsw_chan_free() on each case's
  * channel, including other selects on the same channels (channels are
  * locked in address order, so no lock-order deadlock).  @cases belongs to
  * the caller for the duration of the call.  Memory ordering: as the
- * chosen case's lws_chan_send()/lws_chan_recv(); cases not chosen have no
+ * chosen case's lwsw_chan_send()/lwsw_chan_recv(); cases not chosen have no
  * effect and order nothing.
  */
-int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns);
+int lwsw_select(struct lwsw_case *cases, size_t n, int64_t timeout_ns);
 
 /* ------------------------------------------------------------------ */
 /* Statistics (debugging and tests)                                    */
 /* ------------------------------------------------------------------ */
 
 /**
- * struct lws_stats - counters of the calling thread since it started or
- * since its last lws_stats_reset().
+ * struct lwsw_stats - counters of the calling thread since it started or
+ * since its last lwsw_stats_reset().
  * @parks:	blocking waits the channel code started (park or hand-off).
  * @unparks:	waiters the channel code woke without blocking itself.
- * @handoffs:	wake-and-block steps (lws_chan_sendrecv's combined path).
+ * @handoffs:	wake-and-block steps (lwsw_chan_sendrecv's combined path).
  * @timeouts:	waits that ended by their deadline.
  * @sys_switchto: LWSWITCH_IOC_SWITCHTO calls.
  * @sys_wake:	LWSWITCH_IOC_WAKE calls.
  * @sys_wait:	LWSWITCH_IOC_WAIT calls.
  * @sys_futex_wake: FUTEX_WAKE calls.
  * @sys_futex_wait: FUTEX_WAIT calls.
- * @moves:	senders blocked in lws_chan_sendrecv() whose receive this
+ * @moves:	senders blocked in lwsw_chan_sendrecv() whose receive this
  *		thread queued for them instead of waking them (they are not
  *		counted in @unparks).
  * @reserved:	0.
  */
-struct lws_stats {
+struct lwsw_stats {
 	uint64_t parks;
 	uint64_t unparks;
 	uint64_t handoffs;
@@ -390,14 +390,14 @@ struct lws_stats {
 };
 
 /**
- * lws_stats_get() - copy the calling thread's counters to @st.
+ * lwsw_stats_get() - copy the calling thread's counters to @st.
  *
  * Return: 0, or -EINVAL (@st NULL).
  */
-int lws_stats_get(struct lws_stats *st);
+int lwsw_stats_get(struct lwsw_stats *st);
 
-/** lws_stats_reset() - zero the calling thread's counters. */
-void lws_stats_reset(void);
+/** lwsw_stats_reset() - zero the calling thread's counters. */
+void lwsw_stats_reset(void);
 
 #ifdef __cplusplus
 }

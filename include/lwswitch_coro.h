@@ -4,8 +4,8 @@
  *
  * Stackful coroutines (an assembly context switch, x86-64 and aarch64)
  * scheduled M:N on a pool of worker threads, one run queue per worker,
- * with work stealing.  A coroutine that blocks on a channel (lws_chan_*,
- * lws_select from <lwswitch.h>) parks itself, not its worker; a channel may
+ * with work stealing.  A coroutine that blocks on a channel (lwsw_chan_*,
+ * lwsw_select from <lwswitch.h>) parks itself, not its worker; a channel may
  * connect coroutines and native threads in either direction.
  *
  * Conventions (as in the rest of liburing-style liblwswitch):
@@ -18,9 +18,9 @@
  *  - "Concurrency" says what may run at the same time from other threads
  *    or coroutines.
  *
- * The scheduler is a process-wide singleton: lws_co_start() creates the
- * workers, lws_co_stop() waits for every coroutine and tears them down.
- * lws_co_run() does both around one main coroutine.
+ * The scheduler is a process-wide singleton: lwsw_co_start() creates the
+ * workers, lwsw_co_stop() waits for every coroutine and tears them down.
+ * lwsw_co_run() does both around one main coroutine.
  *
  * Stacks are mmap'd with a PROT_NONE guard page below, default 64 KiB,
  * committed page by page by the kernel as they are touched, and taken from
@@ -33,7 +33,7 @@
  * SIGSEGV after printing "lwswitch: stack overflow in coroutine <id>
  * ("<name>") ..." to standard error (the handler runs on an alternate
  * signal stack).  Other SIGSEGVs go to the handler installed before
- * lws_co_start() (or the default action).
+ * lwsw_co_start() (or the default action).
  *
  * Floating point: each coroutine has its own MXCSR and x87 control word
  * (x86-64) or FPCR (aarch64); a new coroutine starts with its spawner's.
@@ -45,7 +45,7 @@
  * Scheduling: a FIFO run queue per worker, in two parts: a local part only
  * the worker's own thread touches (no lock), and a shared part, under a
  * lock, that other threads push to and idle workers steal half of.
- * lws_co_yield(), a park and a hand-off on one worker switch directly to
+ * lwsw_co_yield(), a park and a hand-off on one worker switch directly to
  * the next local coroutine without passing through the scheduler loop;
  * when another worker is idle the local part goes back to the shared one
  * so it can be stolen.  A direct hand-off to a woken peer happens at most
@@ -67,46 +67,46 @@ extern "C" {
  * A coroutine's identity: never 0, never reused while the coroutine can
  * still be joined (a slot index plus a generation).  0 means "none".
  */
-typedef uint64_t lws_co_id_t;
+typedef uint64_t lwsw_co_id_t;
 
-#define LWS_CO_STACK_DEFAULT	(64u * 1024)		/* bytes */
-#define LWS_CO_STACK_MIN	(16u * 1024)
-#define LWS_CO_STACK_MAX	(256u * 1024 * 1024)
-#define LWS_CO_WORKERS_MAX	1024u
+#define LWSW_CO_STACK_DEFAULT	(64u * 1024)		/* bytes */
+#define LWSW_CO_STACK_MIN	(16u * 1024)
+#define LWSW_CO_STACK_MAX	(256u * 1024 * 1024)
+#define LWSW_CO_WORKERS_MAX	1024u
 
 /* Scheduler configuration; zero fields take the defaults. */
-struct lws_co_config {
+struct lwsw_co_config {
 	unsigned int workers;	/* 0: the number of online CPUs */
 	unsigned int flags;	/* must be 0 */
-	size_t stack_size;	/* default for lws_co_spawn(); 0: 64 KiB */
+	size_t stack_size;	/* default for lwsw_co_spawn(); 0: 64 KiB */
 };
 
-/* Per-coroutine attributes; initialise with lws_co_attr_init(). */
-struct lws_co_attr {
+/* Per-coroutine attributes; initialise with lwsw_co_attr_init(). */
+struct lwsw_co_attr {
 	size_t stack_size;	/* rounded up to the page size */
 	const char *name;	/* kept by pointer, for messages; may be NULL */
-	unsigned int flags;	/* LWS_CO_DETACHED or 0 */
+	unsigned int flags;	/* LWSW_CO_DETACHED or 0 */
 };
 
 /* The coroutine cannot be joined; its slot is freed when it returns. */
-#define LWS_CO_DETACHED		0x1u
+#define LWSW_CO_DETACHED		0x1u
 
 /*
- * lws_co_start() - create the worker threads.
+ * lwsw_co_start() - create the worker threads.
  * @cfg: configuration, or NULL for the defaults.
  *
  * Installs the stack-overflow handler (SIGSEGV, SA_ONSTACK) and gives each
  * worker an alternate signal stack.
- * Return: 0; -EINVAL (unknown flags, workers > LWS_CO_WORKERS_MAX, bad
- * stack size: see lws_co_spawn_attr()); -EALREADY if the scheduler is
+ * Return: 0; -EINVAL (unknown flags, workers > LWSW_CO_WORKERS_MAX, bad
+ * stack size: see lwsw_co_spawn_attr()); -EALREADY if the scheduler is
  * running; -EPERM if called from a coroutine; -ENOMEM, -EAGAIN (thread
  * creation failed; nothing is left running).
- * Blocks: no.  Concurrency: not with lws_co_start() or lws_co_stop().
+ * Blocks: no.  Concurrency: not with lwsw_co_start() or lwsw_co_stop().
  */
-int lws_co_start(const struct lws_co_config *cfg);
+int lwsw_co_start(const struct lwsw_co_config *cfg);
 
 /*
- * lws_co_stop() - wait for every coroutine to finish, then stop the workers.
+ * lwsw_co_stop() - wait for every coroutine to finish, then stop the workers.
  *
  * Coroutines not yet joined are reaped (their results are lost); cached
  * stacks are unmapped; the previous SIGSEGV handler is restored.
@@ -114,45 +114,45 @@ int lws_co_start(const struct lws_co_config *cfg);
  * from a coroutine (it would wait for itself).
  * Blocks: the calling thread, until no coroutine is left.  If some
  * coroutine never finishes (parked forever), neither does this call.
- * Concurrency: lws_co_spawn() from running coroutines is fine (those
- * coroutines are waited for too); not with lws_co_start()/lws_co_stop().
+ * Concurrency: lwsw_co_spawn() from running coroutines is fine (those
+ * coroutines are waited for too); not with lwsw_co_start()/lwsw_co_stop().
  */
-int lws_co_stop(void);
+int lwsw_co_stop(void);
 
 /*
- * lws_co_run() - lws_co_start(@cfg), run fn(arg) as a coroutine, wait for
- * it *and every coroutine it spawned*, lws_co_stop().
+ * lwsw_co_run() - lwsw_co_start(@cfg), run fn(arg) as a coroutine, wait for
+ * it *and every coroutine it spawned*, lwsw_co_stop().
  * @result: if not NULL, receives fn's return value.
- * Return: 0, or the errors of lws_co_start() / lws_co_spawn().
+ * Return: 0, or the errors of lwsw_co_start() / lwsw_co_spawn().
  * Blocks: the calling thread, until all coroutines have finished.
  */
-int lws_co_run(const struct lws_co_config *cfg, void *(*fn)(void *), void *arg,
+int lwsw_co_run(const struct lwsw_co_config *cfg, void *(*fn)(void *), void *arg,
 	       void **result);
 
-/* lws_co_attr_init() - default attributes: the scheduler's stack size
- * (64 KiB before lws_co_start()), no name, joinable. */
-void lws_co_attr_init(struct lws_co_attr *attr);
+/* lwsw_co_attr_init() - default attributes: the scheduler's stack size
+ * (64 KiB before lwsw_co_start()), no name, joinable. */
+void lwsw_co_attr_init(struct lwsw_co_attr *attr);
 
 /*
- * lws_co_spawn() - create a coroutine that runs fn(arg).
+ * lwsw_co_spawn() - create a coroutine that runs fn(arg).
  * @id: if not NULL, receives the new coroutine's id.
  *
  * The coroutine is queued on the calling worker (from a coroutine) or on
  * some worker (from a native thread) and may start before this returns.
- * Its return value is collected by lws_co_join().
+ * Its return value is collected by lwsw_co_join().
  * Return: 0; -EINVAL (@fn NULL; bad attributes: stack size 0 or below
- * LWS_CO_STACK_MIN, unknown flags); -E2BIG (stack size above
- * LWS_CO_STACK_MAX); -ENXIO (the scheduler is not running); -EAGAIN (4M
+ * LWSW_CO_STACK_MIN, unknown flags); -E2BIG (stack size above
+ * LWSW_CO_STACK_MAX); -ENXIO (the scheduler is not running); -EAGAIN (4M
  * coroutine slots in use); -ENOMEM.
  * Blocks: no.  Concurrency: any thread or coroutine, any time between
- * lws_co_start() and the end of lws_co_stop().
+ * lwsw_co_start() and the end of lwsw_co_stop().
  */
-int lws_co_spawn(lws_co_id_t *id, void *(*fn)(void *), void *arg);
-int lws_co_spawn_attr(lws_co_id_t *id, const struct lws_co_attr *attr,
+int lwsw_co_spawn(lwsw_co_id_t *id, void *(*fn)(void *), void *arg);
+int lwsw_co_spawn_attr(lwsw_co_id_t *id, const struct lwsw_co_attr *attr,
 		      void *(*fn)(void *), void *arg);
 
 /*
- * lws_co_join() - wait for coroutine @id to finish and free its slot.
+ * lwsw_co_join() - wait for coroutine @id to finish and free its slot.
  * @result: if not NULL, receives its return value.
  * Return: 0; -ESRCH (no such coroutine: never existed, already joined,
  * or detached and finished); -EINVAL (detached, or another caller is
@@ -162,24 +162,24 @@ int lws_co_spawn_attr(lws_co_id_t *id, const struct lws_co_attr *attr,
  * Blocks: yes, until @id returns (a coroutine parks; a thread sleeps).
  * Concurrency: any thread or coroutine; one joiner per coroutine.
  */
-int lws_co_join(lws_co_id_t id, void **result);
+int lwsw_co_join(lwsw_co_id_t id, void **result);
 
 /*
- * lws_co_detach() - let @id free itself when it returns.
+ * lwsw_co_detach() - let @id free itself when it returns.
  * Return: 0; -ESRCH (no such coroutine); -EINVAL (already detached or
  * being joined).  If @id had already finished, its slot is freed now.
  * Blocks: no.  Concurrency: any thread or coroutine.
  */
-int lws_co_detach(lws_co_id_t id);
+int lwsw_co_detach(lwsw_co_id_t id);
 
 /*
- * lws_co_self() - the calling coroutine's id, or 0 when called from a
+ * lwsw_co_self() - the calling coroutine's id, or 0 when called from a
  * native thread (including a worker's scheduler loop).
  */
-lws_co_id_t lws_co_self(void);
+lwsw_co_id_t lwsw_co_self(void);
 
 /*
- * lws_co_yield() - put the calling coroutine at the back of its worker's
+ * lwsw_co_yield() - put the calling coroutine at the back of its worker's
  * run queue and run the next one (returns at once if there is none).
  * Every other runnable coroutine of the worker runs before the caller
  * again (FIFO), due timers still fire while coroutines only yield, and
@@ -191,27 +191,27 @@ lws_co_id_t lws_co_self(void);
  * Return: 0; -EPERM if called from a native thread (nothing happens:
  * use sched_yield() there).
  */
-int lws_co_yield(void);
+int lwsw_co_yield(void);
 
 /*
- * lws_co_sleep() - suspend the calling coroutine for at least @ns
+ * lwsw_co_sleep() - suspend the calling coroutine for at least @ns
  * nanoseconds (CLOCK_MONOTONIC); its worker runs other coroutines.
  * Nothing but the timer wakes it.  @ns <= 0 is a yield.
  * Return: 0; -EPERM if called from a native thread (nothing happens: use
  * nanosleep() there).
  */
-int lws_co_sleep(int64_t ns);
+int lwsw_co_sleep(int64_t ns);
 
 /*
- * lws_co_wait_all() - wait until every coroutine spawned so far has
+ * lwsw_co_wait_all() - wait until every coroutine spawned so far has
  * returned (finished coroutines that are not joined yet do not count).
  * Return: 0; -ENXIO (no scheduler); -EPERM from a coroutine.
  * Blocks: the calling thread.
  */
-int lws_co_wait_all(void);
+int lwsw_co_wait_all(void);
 
-/* lws_co_workers() - number of worker threads, 0 if not running. */
-unsigned int lws_co_workers(void);
+/* lwsw_co_workers() - number of worker threads, 0 if not running. */
+unsigned int lwsw_co_workers(void);
 
 #ifdef __cplusplus
 }

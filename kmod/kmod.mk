@@ -75,8 +75,8 @@ VM_TESTS_LAST += $(BUILD)/tests/vm/kmod_zz_final
 TEST_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -static -pthread \
 	       -I$(TOP)/include/uapi -I$(TOP)/tests/tap -isystem $(HARNESS_DIR)
 
-$(BUILD)/tests/vm/kmod_%: $(TOP)/tests/kmod/kmod_%.c $(TOP)/tests/kmod/lws_kmod.h \
-			  $(TOP)/include/uapi/linux/lwswitch.h $(LWS_HARNESS) | $(HARNESS)
+$(BUILD)/tests/vm/kmod_%: $(TOP)/tests/kmod/kmod_%.c $(TOP)/tests/kmod/lwsw_kmod.h \
+			  $(TOP)/include/uapi/linux/lwswitch.h $(LWSW_HARNESS) | $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $<
 

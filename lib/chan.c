@@ -3,14 +3,14 @@
  * chan.c — channels and select, after Go's runtime/chan.go and select.go.
  *
  * One implementation, generic over who waits: a blocked operation is a
- * struct lws_wait (Go's select "done" word plus the parker to wake) and
- * one struct lws_sudog per channel it waits on, queued FIFO on the
+ * struct lwsw_wait (Go's select "done" word plus the parker to wake) and
+ * one struct lwsw_sudog per channel it waits on, queued FIFO on the
  * channel's recvq or sendq.  It blocks and is woken only through park.h.
  *
  * Locking and claiming:
  *  - Each channel has a lock (chan_lock(): it spins briefly, then
  *    sleeps) that covers its buffer, queues and closed flag.
- *    lws_select() locks all its channels in address order (each once),
+ *    lwsw_select() locks all its channels in address order (each once),
  *    like Go's sellock.
  *  - A waiter is taken by a peer only after it wins the claim,
  *    compare-and-swap of w->done from PENDING to CLAIMED, made while
@@ -27,7 +27,7 @@
  *    unpark is the last touch of the waiter's memory (on its stack), and
  *    its release/acquire pair carries the happens-before edge of the
  *    hand-off.
- *  - One exception: a receiver that takes a blocked lws_chan_sendrecv()'s
+ *  - One exception: a receiver that takes a blocked lwsw_chan_sendrecv()'s
  *    element marks it MOVING, not CLAIMED, and after unlocking either
  *    queues the waiter's receive on its reply channel (PENDING again,
  *    under that channel's lock; no unpark, and that queueing is the
@@ -35,15 +35,15 @@
  *    waiter only ever takes CLAIMED for an answer, so it sleeps through
  *    the move.
  *
- * The hand-off (see lws_chan_sendrecv in lwswitch.h): a send that finds a
+ * The hand-off (see lwsw_chan_sendrecv in lwswitch.h): a send that finds a
  * blocked receiver unparks it before returning (Go's goready): a wake-up
  * is never deferred past the return of the call that caused it, since the
  * caller may next do anything — compute for an hour, or wait for the very
- * thread it has not woken yet.  Only lws_chan_sendrecv(), which knows its
+ * thread it has not woken yet.  Only lwsw_chan_sendrecv(), which knows its
  * next step is a receive, keeps the wake-up pending across that receive's
  * (bounded, lock-protected) readiness check, and turns wake + block into
- * lws_handoff() when it must block: one SWITCHTO on the switchto backend.
- * And when lws_chan_sendrecv() blocks in its send, the receiver that takes
+ * lwsw_handoff() when it must block: one SWITCHTO on the switchto backend.
+ * And when lwsw_chan_sendrecv() blocks in its send, the receiver that takes
  * its element makes the next step for it if that step is to block anyway:
  * it queues the caller's receive (move_on()) instead of waking it, so the
  * caller is woken once, by its reply.
@@ -64,7 +64,7 @@
 
 enum { W_PENDING = 0, W_CLAIMED = 1, W_CANCELLED = 2, W_MOVING = 3 };
 
-struct lws_chan {
+struct lwsw_chan {
 	uint32_t lock;			/* chan_lock(): 0 free, 1 held */
 	uint32_t sleepers;		/* threads asleep on ->lock */
 	size_t elem_size;
@@ -73,14 +73,14 @@ struct lws_chan {
 	size_t recvx;			/* next slot to receive from */
 	size_t sendx;			/* next slot to send into */
 	int closed;
-	struct cds_list_head recvq;	/* struct lws_sudog, FIFO */
+	struct cds_list_head recvq;	/* struct lwsw_sudog, FIFO */
 	struct cds_list_head sendq;
 	unsigned char *buf;		/* cap * elem_size bytes */
 };
 
 /* One blocked operation (a select, or a single send/receive). */
-struct lws_wait {
-	struct lws_parker *parker;
+struct lwsw_wait {
+	struct lwsw_parker *parker;
 	uint32_t done;			/* W_*, atomic */
 	uint32_t fired;			/* the case a claimer completed */
 	int closed;			/* ... because the channel was closed */
@@ -91,21 +91,21 @@ struct lws_wait {
 	 */
 	int solo;
 	/*
-	 * lws_chan_sendrecv() blocked in its send: the receive it makes
+	 * lwsw_chan_sendrecv() blocked in its send: the receive it makes
 	 * next (NULL @then_rx for every other waiter).  The receiver that
 	 * takes the element may queue that receive for it instead of waking
 	 * it (move_on()); @moved then tells the waiter its receive is done.
 	 */
-	struct lws_chan *then_rx;
+	struct lwsw_chan *then_rx;
 	void *then_elem;
-	struct lws_sudog *then_sg;
+	struct lwsw_sudog *then_sg;
 	int moved;
 };
 
 /* One case of a blocked operation, queued on its channel. */
-struct lws_sudog {
+struct lwsw_sudog {
 	struct cds_list_head node;	/* on recvq/sendq; empty when not */
-	struct lws_wait *w;
+	struct lwsw_wait *w;
 	void *elem;
 	uint32_t idx;
 };
@@ -113,7 +113,7 @@ struct lws_sudog {
 /*
  * The channel lock: a word that is 0 (free) or 1 (held), and a count of
  * the threads asleep on it.  Its critical sections are short (a few loads
- * and stores, a memcpy of at most LWS_CHAN_ELEM_MAX bytes) and never
+ * and stores, a memcpy of at most LWSW_CHAN_ELEM_MAX bytes) and never
  * block, but the holder can be preempted, so a waiter spins briefly and
  * then sleeps, as Go's runtime lock does (runtime/lock_futex.go): a waiter
  * that only spins and yields keeps the CPU from a preempted holder on an
@@ -175,14 +175,14 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static inline bool chan_trylock(lws_chan_t *ch, int order)
+static inline bool chan_trylock(lwsw_chan_t *ch, int order)
 {
 	uint32_t v = 0;
 
 	return __atomic_compare_exchange_n(&ch->lock, &v, 1, false, order, __ATOMIC_RELAXED);
 }
 
-static __attribute__((noinline)) void chan_lock_slow(lws_chan_t *ch)
+static __attribute__((noinline)) void chan_lock_slow(lwsw_chan_t *ch)
 {
 	static const struct timespec poll = { 0, 1000000 };
 	const struct timespec *limit = NULL;
@@ -206,7 +206,7 @@ static __attribute__((noinline)) void chan_lock_slow(lws_chan_t *ch)
 	errno = saved;
 }
 
-static __attribute__((noinline)) void chan_unlock_wake(lws_chan_t *ch)
+static __attribute__((noinline)) void chan_unlock_wake(lwsw_chan_t *ch)
 {
 	int saved = errno;
 
@@ -214,13 +214,13 @@ static __attribute__((noinline)) void chan_unlock_wake(lws_chan_t *ch)
 	errno = saved;
 }
 
-static inline void chan_lock(lws_chan_t *ch)
+static inline void chan_lock(lwsw_chan_t *ch)
 {
 	if (caa_unlikely(!chan_trylock(ch, __ATOMIC_ACQUIRE)))
 		chan_lock_slow(ch);
 }
 
-static inline void chan_unlock(lws_chan_t *ch)
+static inline void chan_unlock(lwsw_chan_t *ch)
 {
 	/* The unlock's side of the pair. */
 	if (caa_likely(chan_lock_asym)) {
@@ -237,7 +237,7 @@ static inline void chan_unlock(lws_chan_t *ch)
 /* Locked primitives                                                   */
 /* ------------------------------------------------------------------ */
 
-static inline void *slot(lws_chan_t *ch, size_t i)
+static inline void *slot(lwsw_chan_t *ch, size_t i)
 {
 	return ch->buf + i * ch->elem_size;
 }
@@ -247,7 +247,7 @@ static inline void *slot(lws_chan_t *ch, size_t i)
  * size known only at run time is a call into libc, which was the larger
  * part of moving an 8-byte element.
  */
-static inline void copy_elem(lws_chan_t *ch, void *dst, const void *src)
+static inline void copy_elem(lwsw_chan_t *ch, void *dst, const void *src)
 {
 	switch (ch->elem_size) {
 	case 0:
@@ -263,7 +263,7 @@ static inline void copy_elem(lws_chan_t *ch, void *dst, const void *src)
 	}
 }
 
-static inline void set_len(lws_chan_t *ch, size_t len)
+static inline void set_len(lwsw_chan_t *ch, size_t len)
 {
 	__atomic_store_n(&ch->len, len, __ATOMIC_RELAXED);
 }
@@ -274,10 +274,10 @@ static inline void set_len(lws_chan_t *ch, size_t len)
  * sendrecv waiter (solo, ->then_rx) taken by a receiver (@mover) is marked
  * MOVING rather than CLAIMED: it is not finished until move_on() says.
  */
-static struct lws_sudog *dequeue(struct cds_list_head *q, int mover)
+static struct lwsw_sudog *dequeue(struct cds_list_head *q, int mover)
 {
 	while (!cds_list_empty(q)) {
-		struct lws_sudog *sg = cds_list_entry(q->next, struct lws_sudog, node);
+		struct lwsw_sudog *sg = cds_list_entry(q->next, struct lwsw_sudog, node);
 		uint32_t exp = W_PENDING;
 
 		cds_list_del_init(&sg->node);
@@ -294,7 +294,7 @@ static struct lws_sudog *dequeue(struct cds_list_head *q, int mover)
 	return NULL;
 }
 
-static inline void complete(struct lws_sudog *sg, int closed)
+static inline void complete(struct lwsw_sudog *sg, int closed)
 {
 	sg->w->fired = sg->idx;
 	sg->w->closed = closed;
@@ -304,9 +304,9 @@ static inline void complete(struct lws_sudog *sg, int closed)
  * Try to send now.  0: done (*@wake: a claimed receiver to wake with
  * wake_one() after unlock, or NULL); -EPIPE: closed; -EAGAIN: would block.
  */
-static int send_locked(lws_chan_t *ch, const void *elem, struct lws_wait **wake)
+static int send_locked(lwsw_chan_t *ch, const void *elem, struct lwsw_wait **wake)
 {
-	struct lws_sudog *sg;
+	struct lwsw_sudog *sg;
 
 	*wake = NULL;
 	if (ch->closed)
@@ -333,9 +333,9 @@ static int send_locked(lws_chan_t *ch, const void *elem, struct lws_wait **wake)
  * wake_one() after unlock, or NULL); -EPIPE: closed and empty (@elem
  * zeroed); -EAGAIN: would block.
  */
-static int recv_locked(lws_chan_t *ch, void *elem, struct lws_wait **wake)
+static int recv_locked(lwsw_chan_t *ch, void *elem, struct lwsw_wait **wake)
 {
-	struct lws_sudog *sg;
+	struct lwsw_sudog *sg;
 
 	*wake = NULL;
 	sg = dequeue(&ch->sendq, 1);
@@ -385,10 +385,10 @@ static int recv_locked(lws_chan_t *ch, void *elem, struct lws_wait **wake)
  * Returns 1 when moved; 0, the waiter CLAIMED, when it must be woken to
  * receive by itself.  Called with no lock held (then_rx's is taken).
  */
-static int move_on(struct lws_wait *w)
+static int move_on(struct lwsw_wait *w)
 {
-	lws_chan_t *rx = w->then_rx;
-	struct lws_sudog *sg = w->then_sg;
+	lwsw_chan_t *rx = w->then_rx;
+	struct lwsw_sudog *sg = w->then_sg;
 
 	chan_lock(rx);
 	if (rx->closed || rx->len > 0 || !cds_list_empty(&rx->sendq)) {
@@ -410,36 +410,36 @@ static int move_on(struct lws_wait *w)
  * Wake @w, claimed by us and off every queue (it touches its memory no
  * more after the unpark, nor after move_on() queued it).
  */
-static void wake_one(struct lws_wait *w)
+static void wake_one(struct lwsw_wait *w)
 {
 	if (!w)
 		return;
 	if (__atomic_load_n(&w->done, __ATOMIC_RELAXED) == W_MOVING && move_on(w)) {
-		lws__stats()->moves++;
+		lwsw__stats()->moves++;
 		return;
 	}
-	lws__stats()->unparks++;
-	lws_unpark(w->parker);
+	lwsw__stats()->unparks++;
+	lwsw_unpark(w->parker);
 }
 
 /*
  * Block until @w is claimed (0) or @deadline passes (-ETIMEDOUT, and @w
  * is cancelled: no peer touches it any more).  With @target (a receiver
  * we claimed, never a MOVING sender), wake it and block in one
- * lws_handoff().
+ * lwsw_handoff().
  */
-static int wait_for(struct lws_wait *w, int64_t deadline, struct lws_wait *target)
+static int wait_for(struct lwsw_wait *w, int64_t deadline, struct lwsw_wait *target)
 {
-	struct lws_stats *st = lws__stats();
+	struct lwsw_stats *st = lwsw__stats();
 	uint32_t exp;
 	int rc;
 
 	st->parks++;
 	if (target) {
 		st->handoffs++;
-		rc = lws_handoff(w->parker, target->parker, deadline);
+		rc = lwsw_handoff(w->parker, target->parker, deadline);
 	} else {
-		rc = lws_park(w->parker, deadline);
+		rc = lwsw_park(w->parker, deadline);
 	}
 	for (;;) {
 		if (rc == 0) {
@@ -457,11 +457,11 @@ static int wait_for(struct lws_wait *w, int64_t deadline, struct lws_wait *targe
 			/* claimed meanwhile: its unpark is on its way */
 			deadline = -1;
 		}
-		rc = lws_park(w->parker, deadline);
+		rc = lwsw_park(w->parker, deadline);
 	}
 }
 
-static void unqueue(lws_chan_t *ch, struct lws_sudog *sg)
+static void unqueue(lwsw_chan_t *ch, struct lwsw_sudog *sg)
 {
 	chan_lock(ch);
 	if (!cds_list_empty(&sg->node))
@@ -470,30 +470,30 @@ static void unqueue(lws_chan_t *ch, struct lws_sudog *sg)
 }
 
 /* Set the calling thread up; the parker that blocks for it. */
-static struct lws_parker *self_parker(int *err)
+static struct lwsw_parker *self_parker(int *err)
 {
-	*err = lws__thread_setup();
+	*err = lwsw__thread_setup();
 	if (*err)
 		return NULL;
-	return lws_parker_current();
+	return lwsw_parker_current();
 }
 
-enum { OP_SEND = LWS_SEND, OP_RECV = LWS_RECV };
+enum { OP_SEND = LWSW_SEND, OP_RECV = LWSW_RECV };
 
 /*
- * One send or receive.  @timeout_ns as lws_chan_send_timeout(); @busy is
+ * One send or receive.  @timeout_ns as lwsw_chan_send_timeout(); @busy is
  * what a @timeout_ns of 0 reports when it would block.  @pending, when not
  * NULL, is a claimed waiter to wake: before returning, or with
- * lws_handoff() if this operation blocks.  @self: the calling thread's
- * parker when the caller has it already (lws_chan_sendrecv()), else NULL.
+ * lwsw_handoff() if this operation blocks.  @self: the calling thread's
+ * parker when the caller has it already (lwsw_chan_sendrecv()), else NULL.
  */
-static int chan_op(lws_chan_t *ch, int op, void *elem, int64_t timeout_ns, int busy,
-		   struct lws_wait *pending, struct lws_parker *self)
+static int chan_op(lwsw_chan_t *ch, int op, void *elem, int64_t timeout_ns, int busy,
+		   struct lwsw_wait *pending, struct lwsw_parker *self)
 {
-	struct lws_wait *wake;
-	struct lws_wait w;
-	struct lws_sudog sg;
-	int64_t deadline = lws__deadline(timeout_ns);
+	struct lwsw_wait *wake;
+	struct lwsw_wait w;
+	struct lwsw_sudog sg;
+	int64_t deadline = lwsw__deadline(timeout_ns);
 	int rc;
 
 	if (!ch || (!elem && ch->elem_size)) {
@@ -540,12 +540,12 @@ flush:
 /* The API                                                             */
 /* ------------------------------------------------------------------ */
 
-LWS_EXPORT int lws_chan_make(lws_chan_t **chp, size_t elem_size, size_t cap)
+LWSW_EXPORT int lwsw_chan_make(lwsw_chan_t **chp, size_t elem_size, size_t cap)
 {
-	lws_chan_t *ch;
+	lwsw_chan_t *ch;
 	size_t bytes;
 
-	if (!chp || elem_size > LWS_CHAN_ELEM_MAX)
+	if (!chp || elem_size > LWSW_CHAN_ELEM_MAX)
 		return -EINVAL;
 	if (__builtin_mul_overflow(elem_size, cap, &bytes) || bytes > PTRDIFF_MAX)
 		return -EINVAL;
@@ -569,7 +569,7 @@ LWS_EXPORT int lws_chan_make(lws_chan_t **chp, size_t elem_size, size_t cap)
 	return 0;
 }
 
-LWS_EXPORT int lws_chan_free(lws_chan_t *ch)
+LWSW_EXPORT int lwsw_chan_free(lwsw_chan_t *ch)
 {
 	bool busy;
 
@@ -586,42 +586,42 @@ LWS_EXPORT int lws_chan_free(lws_chan_t *ch)
 	return 0;
 }
 
-LWS_EXPORT int lws_chan_send(lws_chan_t *ch, const void *elem)
+LWSW_EXPORT int lwsw_chan_send(lwsw_chan_t *ch, const void *elem)
 {
 	return chan_op(ch, OP_SEND, (void *)elem, -1, 0, NULL, NULL);
 }
 
-LWS_EXPORT int lws_chan_recv(lws_chan_t *ch, void *elem)
+LWSW_EXPORT int lwsw_chan_recv(lwsw_chan_t *ch, void *elem)
 {
 	return chan_op(ch, OP_RECV, elem, -1, 0, NULL, NULL);
 }
 
-LWS_EXPORT int lws_chan_try_send(lws_chan_t *ch, const void *elem)
+LWSW_EXPORT int lwsw_chan_try_send(lwsw_chan_t *ch, const void *elem)
 {
 	return chan_op(ch, OP_SEND, (void *)elem, 0, -EAGAIN, NULL, NULL);
 }
 
-LWS_EXPORT int lws_chan_try_recv(lws_chan_t *ch, void *elem)
+LWSW_EXPORT int lwsw_chan_try_recv(lwsw_chan_t *ch, void *elem)
 {
 	return chan_op(ch, OP_RECV, elem, 0, -EAGAIN, NULL, NULL);
 }
 
-LWS_EXPORT int lws_chan_send_timeout(lws_chan_t *ch, const void *elem, int64_t timeout_ns)
+LWSW_EXPORT int lwsw_chan_send_timeout(lwsw_chan_t *ch, const void *elem, int64_t timeout_ns)
 {
 	return chan_op(ch, OP_SEND, (void *)elem, timeout_ns, -ETIMEDOUT, NULL, NULL);
 }
 
-LWS_EXPORT int lws_chan_recv_timeout(lws_chan_t *ch, void *elem, int64_t timeout_ns)
+LWSW_EXPORT int lwsw_chan_recv_timeout(lwsw_chan_t *ch, void *elem, int64_t timeout_ns)
 {
 	return chan_op(ch, OP_RECV, elem, timeout_ns, -ETIMEDOUT, NULL, NULL);
 }
 
-LWS_EXPORT int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx, void *in)
+LWSW_EXPORT int lwsw_chan_sendrecv(lwsw_chan_t *tx, const void *out, lwsw_chan_t *rx, void *in)
 {
-	struct lws_parker *self;
-	struct lws_wait *pending;
-	struct lws_wait w;
-	struct lws_sudog sg;
+	struct lwsw_parker *self;
+	struct lwsw_wait *pending;
+	struct lwsw_wait w;
+	struct lwsw_sudog sg;
 	int rc;
 
 	if (!tx || !rx || (!out && tx->elem_size) || (!in && rx->elem_size))
@@ -665,10 +665,10 @@ LWS_EXPORT int lws_chan_sendrecv(lws_chan_t *tx, const void *out, lws_chan_t *rx
 	return rc == -EPIPE ? -ECONNRESET : rc;
 }
 
-LWS_EXPORT int lws_chan_close(lws_chan_t *ch)
+LWSW_EXPORT int lwsw_chan_close(lwsw_chan_t *ch)
 {
 	struct cds_list_head woken;
-	struct lws_sudog *sg, *next;
+	struct lwsw_sudog *sg, *next;
 
 	if (!ch)
 		return -EINVAL;
@@ -697,17 +697,17 @@ LWS_EXPORT int lws_chan_close(lws_chan_t *ch)
 	return 0;
 }
 
-LWS_EXPORT size_t lws_chan_len(const lws_chan_t *ch)
+LWSW_EXPORT size_t lwsw_chan_len(const lwsw_chan_t *ch)
 {
 	return ch ? __atomic_load_n(&ch->len, __ATOMIC_RELAXED) : 0;
 }
 
-LWS_EXPORT size_t lws_chan_cap(const lws_chan_t *ch)
+LWSW_EXPORT size_t lwsw_chan_cap(const lwsw_chan_t *ch)
 {
 	return ch ? ch->cap : 0;
 }
 
-LWS_EXPORT size_t lws_chan_elem_size(const lws_chan_t *ch)
+LWSW_EXPORT size_t lwsw_chan_elem_size(const lwsw_chan_t *ch)
 {
 	return ch ? ch->elem_size : 0;
 }
@@ -720,53 +720,53 @@ LWS_EXPORT size_t lws_chan_elem_size(const lws_chan_t *ch)
 
 static int cmp_chan(const void *a, const void *b)
 {
-	uintptr_t x = (uintptr_t)*(lws_chan_t *const *)a;
-	uintptr_t y = (uintptr_t)*(lws_chan_t *const *)b;
+	uintptr_t x = (uintptr_t)*(lwsw_chan_t *const *)a;
+	uintptr_t y = (uintptr_t)*(lwsw_chan_t *const *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-static void lock_all(lws_chan_t **order, size_t n)
+static void lock_all(lwsw_chan_t **order, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || order[i] != order[i - 1])
 			chan_lock(order[i]);
 }
 
-static void unlock_all(lws_chan_t **order, size_t n)
+static void unlock_all(lwsw_chan_t **order, size_t n)
 {
 	for (size_t i = n; i-- > 0;)
 		if (i == 0 || order[i] != order[i - 1])
 			chan_unlock(order[i]);
 }
 
-LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
+LWSW_EXPORT int lwsw_select(struct lwsw_case *cases, size_t n, int64_t timeout_ns)
 {
 	uint32_t poll_stack[SELECT_STACK_CASES];
-	lws_chan_t *lock_stack[SELECT_STACK_CASES];
-	struct lws_sudog sg_stack[SELECT_STACK_CASES];
+	lwsw_chan_t *lock_stack[SELECT_STACK_CASES];
+	struct lwsw_sudog sg_stack[SELECT_STACK_CASES];
 	uint32_t *poll = poll_stack;
-	lws_chan_t **lockorder = lock_stack;
-	struct lws_sudog *sgs = sg_stack;
-	struct lws_parker *self;
-	struct lws_wait w, *wake = NULL;
+	lwsw_chan_t **lockorder = lock_stack;
+	struct lwsw_sudog *sgs = sg_stack;
+	struct lwsw_parker *self;
+	struct lwsw_wait w, *wake = NULL;
 	int64_t deadline;
 	size_t i, nch = 0;
 	int rc, chosen = -1;
 
-	if ((!cases && n) || n > LWS_SELECT_MAX)
+	if ((!cases && n) || n > LWSW_SELECT_MAX)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		struct lws_case *c = &cases[i];
+		struct lwsw_case *c = &cases[i];
 
-		if ((c->op != LWS_SEND && c->op != LWS_RECV) || c->__reserved ||
+		if ((c->op != LWSW_SEND && c->op != LWSW_RECV) || c->__reserved ||
 		    (c->ch && !c->elem && c->ch->elem_size))
 			return -EINVAL;
 	}
 	self = self_parker(&rc);
 	if (!self)
 		return rc;
-	deadline = lws__deadline(timeout_ns);
+	deadline = lwsw__deadline(timeout_ns);
 	if (n > SELECT_STACK_CASES) {
 		poll = malloc(n * sizeof(*poll));
 		lockorder = malloc(n * sizeof(*lockorder));
@@ -783,7 +783,7 @@ LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
 		cases[i].closed = 0;
 		if (!cases[i].ch)
 			continue;
-		uint32_t j = lws__rand((uint32_t)nch + 1);
+		uint32_t j = lwsw__rand((uint32_t)nch + 1);
 
 		if (j != nch)
 			poll[nch] = poll[j];
@@ -794,9 +794,9 @@ LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
 
 	lock_all(lockorder, nch);
 	for (i = 0; i < nch; i++) {
-		struct lws_case *c = &cases[poll[i]];
+		struct lwsw_case *c = &cases[poll[i]];
 
-		rc = c->op == LWS_SEND ? send_locked(c->ch, c->elem, &wake)
+		rc = c->op == LWSW_SEND ? send_locked(c->ch, c->elem, &wake)
 				       : recv_locked(c->ch, c->elem, &wake);
 		if (rc != -EAGAIN) {
 			chosen = (int)poll[i];
@@ -819,7 +819,7 @@ LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
 	w.solo = 0;
 	w.then_rx = NULL;
 	for (i = 0; i < n; i++) {
-		struct lws_case *c = &cases[i];
+		struct lwsw_case *c = &cases[i];
 
 		if (!c->ch)
 			continue;
@@ -827,7 +827,7 @@ LWS_EXPORT int lws_select(struct lws_case *cases, size_t n, int64_t timeout_ns)
 		sgs[i].elem = c->elem;
 		sgs[i].idx = (uint32_t)i;
 		cds_list_add_tail(&sgs[i].node,
-				  c->op == LWS_SEND ? &c->ch->sendq : &c->ch->recvq);
+				  c->op == LWSW_SEND ? &c->ch->sendq : &c->ch->recvq);
 	}
 	unlock_all(lockorder, nch);
 

@@ -11,8 +11,8 @@
  * order written out at each use; liburcu >= 0.14 maps uatomic onto the same
  * builtins (CONFIG_RCU_USE_ATOMIC_BUILTINS).
  */
-#ifndef LWS_INTERNAL_H
-#define LWS_INTERNAL_H
+#ifndef LWSW_INTERNAL_H
+#define LWSW_INTERNAL_H
 
 #include <stdint.h>
 #include <time.h>
@@ -23,29 +23,29 @@
 #include "park.h"
 
 /* Marks the definitions of the public API; everything else is hidden
- * (-fvisibility=hidden) and liblwswitch.map exports only lws_*. */
-#define LWS_EXPORT __attribute__((visibility("default")))
+ * (-fvisibility=hidden) and liblwswitch.map exports only lwsw_*. */
+#define LWSW_EXPORT __attribute__((visibility("default")))
 
-#define LWS_NSEC_PER_SEC 1000000000LL
+#define LWSW_NSEC_PER_SEC 1000000000LL
 
 /* CLOCK_MONOTONIC now, in ns. */
-static inline int64_t lws__now(void)
+static inline int64_t lwsw__now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * LWS_NSEC_PER_SEC + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * LWSW_NSEC_PER_SEC + ts.tv_nsec;
 }
 
 /* The absolute deadline of a relative timeout: -1 (none) for a negative
  * one or one whose deadline does not fit. */
-static inline int64_t lws__deadline(int64_t timeout_ns)
+static inline int64_t lwsw__deadline(int64_t timeout_ns)
 {
 	int64_t now;
 
 	if (timeout_ns < 0)
 		return -1;
-	now = lws__now();
+	now = lwsw__now();
 	if (timeout_ns > INT64_MAX - now)
 		return -1;
 	return now + timeout_ns;
@@ -57,16 +57,16 @@ static inline int64_t lws__deadline(int64_t timeout_ns)
  * Returns 0, or the registration's -errno (-ENOSPC: the domain is full);
  * the channel code refuses to start an operation then.
  */
-int lws__thread_setup(void);
+int lwsw__thread_setup(void);
 
 /* The calling thread's counters. */
-struct lws_stats *lws__stats(void);
+struct lwsw_stats *lwsw__stats(void);
 
 /* A uniformly distributed number in [0, n), n > 0; per-thread state. */
-uint32_t lws__rand(uint32_t n);
+uint32_t lwsw__rand(uint32_t n);
 
 /* Print a message and abort: for states the kernel or a parker contract
  * says cannot happen. */
-void lws__fatal(const char *what, int err) __attribute__((noreturn));
+void lwsw__fatal(const char *what, int err) __attribute__((noreturn));
 
-#endif /* LWS_INTERNAL_H */
+#endif /* LWSW_INTERNAL_H */

@@ -138,19 +138,19 @@ LIB_TEST_CFLAGS := -std=gnu11 $(WARNINGS) -Wno-unused-parameter -Wno-sign-compar
 		   -pthread -I$(HARNESS_DIR) -I$(TOP)/include -I$(TOP)/tests/lib \
 		   -I$(TOP)/tests/tap
 
-$(LIB_VM_DIR)/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) \
+$(LIB_VM_DIR)/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWSW_HARNESS) \
 		     $(BUILD)/lib/liblwswitch.a $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_TEST_CFLAGS) $(LIB_VARIANT_FLAGS_lib) -static -o $@ $< \
 	  $(BUILD)/lib/liblwswitch.a
 
-$(BUILD)/lib-asan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) \
+$(BUILD)/lib-asan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWSW_HARNESS) \
 			       $(BUILD)/lib-asan/liblwswitch.a $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_TEST_CFLAGS) $(LIB_VARIANT_FLAGS_lib-asan) -o $@ $< \
 	  $(BUILD)/lib-asan/liblwswitch.a
 
-$(BUILD)/lib-tsan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) \
+$(BUILD)/lib-tsan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWSW_HARNESS) \
 			       $(BUILD)/lib-tsan/liblwswitch.a $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_TEST_CFLAGS) $(LIB_VARIANT_FLAGS_lib-tsan) -o $@ $< \
@@ -160,7 +160,7 @@ $(BUILD)/lib-tsan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h 
 # user-space stand-in for /dev/lwswitch (tests/lib/fake-lwswitch.c, by
 # --wrap of open/ioctl/access), plain and TSan.
 LIB_FAKE_LDFLAGS := -Wl,--wrap=open,--wrap=ioctl,--wrap=access
-LIB_FAKE_DEPS	 := $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) $(TOP)/tests/lib/fake-lwswitch.c $(HARNESS)
+LIB_FAKE_DEPS	 := $(TOP)/tests/lib/testutil.h $(LWSW_HARNESS) $(TOP)/tests/lib/fake-lwswitch.c $(HARNESS)
 
 $(BUILD)/lib-fakemod/tests/lib-%: $(TOP)/tests/lib/%.c $(LIB_FAKE_DEPS) \
 				  $(BUILD)/lib/liblwswitch.a
@@ -202,7 +202,7 @@ check-lib-asan check-lib-tsan check-lib-fakemod check-lib-fakemod-tsan: check-%:
 
 # ------------------------------------------------------------ benchmark
 
-# bench/lib/chan-pingpong: lws_chan_sendrecv vs send+recv vs the condvar
+# bench/lib/chan-pingpong: lwsw_chan_sendrecv vs send+recv vs the condvar
 # and bare-futex baselines (static, so the VM can run it too).
 # `make bench-lib' builds it and runs a short host round.
 LIB_BENCH := $(BUILD)/bench/lib/chan-pingpong
@@ -215,4 +215,4 @@ $(LIB_BENCH): $(TOP)/bench/lib/chan-pingpong.c $(BUILD)/lib/liblwswitch.a
 
 bench-lib: $(LIB_BENCH)
 	$(LIB_BENCH) -n 20000 -r 3
-	LWS_BACKEND=futex $(LIB_BENCH) -n 20000 -r 3 lws-sendrecv
+	LWSW_BACKEND=futex $(LIB_BENCH) -n 20000 -r 3 lws-sendrecv

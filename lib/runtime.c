@@ -56,21 +56,21 @@
 enum { S_EMPTY = 0, S_TOKEN = 1, S_SLEEP = 2 };
 enum { BK_FUTEX = 1, BK_SWITCHTO = 2 };
 
-struct lws_tstate {
-	struct lws_parker parker;	/* ops: futex_ops or switchto_ops */
+struct lwsw_tstate {
+	struct lwsw_parker parker;	/* ops: futex_ops or switchto_ops */
 	uint32_t state;			/* S_*, atomic */
 	uint32_t handle;		/* switchto: our handle in the domain */
 	int fd;				/* switchto: the domain we joined */
-	int setup;			/* lws__thread_setup() done */
+	int setup;			/* lwsw__thread_setup() done */
 	int registered;			/* member of the domain at @fd */
 	int reg_err;			/* registration's -errno */
 	uint64_t rng;
-	struct lws_stats stats;
+	struct lwsw_stats stats;
 };
 
-static __thread struct lws_tstate tls;
+static __thread struct lwsw_tstate tls;
 
-/* Process state, chosen once by lws_init() (again in a forked child). */
+/* Process state, chosen once by lwsw_init() (again in a forked child). */
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_ready;		/* atomic: the fields below are set */
 static int g_backend = BK_FUTEX;
@@ -79,13 +79,13 @@ static int g_init_rc;
 static pthread_key_t g_key;
 static int g_key_made;
 
-void lws__fatal(const char *what, int err)
+void lwsw__fatal(const char *what, int err)
 {
 	fprintf(stderr, "liblwswitch: fatal: %s: %s\n", what, strerror(err < 0 ? -err : err));
 	abort();
 }
 
-struct lws_stats *lws__stats(void)
+struct lwsw_stats *lwsw__stats(void)
 {
 	return &tls.stats;
 }
@@ -100,8 +100,8 @@ static int futex_wait(uint32_t *addr, uint32_t val, int64_t deadline)
 	int saved = errno, rc = 0;
 
 	if (deadline >= 0) {
-		ts.tv_sec = deadline / LWS_NSEC_PER_SEC;
-		ts.tv_nsec = deadline % LWS_NSEC_PER_SEC;
+		ts.tv_sec = deadline / LWSW_NSEC_PER_SEC;
+		ts.tv_nsec = deadline % LWSW_NSEC_PER_SEC;
 		tsp = &ts;
 	}
 	tls.stats.sys_futex_wait++;
@@ -143,14 +143,14 @@ static int hop(int fd, unsigned long cmd, uint32_t target, int64_t deadline)
 /* Thread parkers                                                      */
 /* ------------------------------------------------------------------ */
 
-static inline struct lws_tstate *tstate_of(struct lws_parker *p)
+static inline struct lwsw_tstate *tstate_of(struct lwsw_parker *p)
 {
-	return (struct lws_tstate *)p->impl;
+	return (struct lwsw_tstate *)p->impl;
 }
 
 /* Block in the kernel while our word is S_SLEEP. 0, -EINTR, -EAGAIN (the
  * word changed first) and stray wake-ups all mean "look again". */
-static int kernel_wait(struct lws_tstate *t, int64_t deadline)
+static int kernel_wait(struct lwsw_tstate *t, int64_t deadline)
 {
 	int rc;
 
@@ -158,18 +158,18 @@ static int kernel_wait(struct lws_tstate *t, int64_t deadline)
 		tls.stats.sys_wait++;
 		rc = hop(t->fd, LWSWITCH_IOC_WAIT, 0, deadline);
 		if (rc && rc != -EINTR && rc != -ETIMEDOUT)
-			lws__fatal("LWSWITCH_IOC_WAIT", rc);
+			lwsw__fatal("LWSWITCH_IOC_WAIT", rc);
 	} else {
 		rc = futex_wait(&t->state, S_SLEEP, deadline);
 		if (rc && rc != -EINTR && rc != -EAGAIN && rc != -ETIMEDOUT)
-			lws__fatal("FUTEX_WAIT", rc);
+			lwsw__fatal("FUTEX_WAIT", rc);
 	}
 	return rc;
 }
 
 /* The park loop; our word may be in any state on entry (S_SLEEP after a
  * SWITCHTO). */
-static int tp_wait(struct lws_tstate *t, int64_t deadline)
+static int tp_wait(struct lwsw_tstate *t, int64_t deadline)
 {
 	for (;;) {
 		uint32_t s = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
@@ -185,7 +185,7 @@ static int tp_wait(struct lws_tstate *t, int64_t deadline)
 		    !__atomic_compare_exchange_n(&t->state, &s, S_SLEEP, 0,
 						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			continue;	/* a token came */
-		if (deadline >= 0 && lws__now() >= deadline)
+		if (deadline >= 0 && lwsw__now() >= deadline)
 			rc = -ETIMEDOUT;
 		else
 			rc = kernel_wait(t, deadline);
@@ -199,22 +199,22 @@ static int tp_wait(struct lws_tstate *t, int64_t deadline)
 	}
 }
 
-static int tp_park(struct lws_parker *self, int64_t deadline)
+static int tp_park(struct lwsw_parker *self, int64_t deadline)
 {
 	return tp_wait(tstate_of(self), deadline);
 }
 
-static void futex_unpark(struct lws_parker *p)
+static void futex_unpark(struct lwsw_parker *p)
 {
-	struct lws_tstate *t = tstate_of(p);
+	struct lwsw_tstate *t = tstate_of(p);
 
 	if (__atomic_exchange_n(&t->state, S_TOKEN, __ATOMIC_RELEASE) == S_SLEEP)
 		futex_wake(&t->state);
 }
 
-static void switchto_unpark(struct lws_parker *p)
+static void switchto_unpark(struct lwsw_parker *p)
 {
-	struct lws_tstate *t = tstate_of(p);
+	struct lwsw_tstate *t = tstate_of(p);
 	uint32_t handle = t->handle;
 	int fd = t->fd, rc;
 
@@ -225,27 +225,27 @@ static void switchto_unpark(struct lws_parker *p)
 	 * give its handle back, and a registration made after that could be
 	 * handed the very same handle — a WAKE of ourselves (-EINVAL).
 	 */
-	rc = lws__thread_setup();
+	rc = lwsw__thread_setup();
 	if (rc)
-		lws__fatal("cannot join the lwswitch domain to wake a thread", rc);
+		lwsw__fatal("cannot join the lwswitch domain to wake a thread", rc);
 	if (__atomic_exchange_n(&t->state, S_TOKEN, __ATOMIC_RELEASE) != S_SLEEP)
 		return;
 	tls.stats.sys_wake++;
 	rc = hop(fd, LWSWITCH_IOC_WAKE, handle, -1);
 	if (rc && rc != -ESRCH)		/* -ESRCH: it has gone already */
-		lws__fatal("LWSWITCH_IOC_WAKE", rc);
+		lwsw__fatal("LWSWITCH_IOC_WAKE", rc);
 }
 
-static const struct lws_parker_ops futex_ops = {
+static const struct lwsw_parker_ops futex_ops = {
 	.park = tp_park,
 	.unpark = futex_unpark,
 	.handoff = NULL,	/* a futex cannot do better than wake + wait */
 };
 
-static int switchto_handoff(struct lws_parker *self, struct lws_parker *target,
+static int switchto_handoff(struct lwsw_parker *self, struct lwsw_parker *target,
 			    int64_t deadline);
 
-static const struct lws_parker_ops switchto_ops = {
+static const struct lwsw_parker_ops switchto_ops = {
 	.park = tp_park,
 	.unpark = switchto_unpark,
 	.handoff = switchto_handoff,
@@ -257,16 +257,16 @@ static const struct lws_parker_ops switchto_ops = {
  * resume that comes while we are still on our way into the kernel is a
  * token the kernel keeps for us (the module's park/unpark semantics).
  */
-static int switchto_handoff(struct lws_parker *self, struct lws_parker *target,
+static int switchto_handoff(struct lwsw_parker *self, struct lwsw_parker *target,
 			    int64_t deadline)
 {
-	struct lws_tstate *me = tstate_of(self), *t;
+	struct lwsw_tstate *me = tstate_of(self), *t;
 	uint32_t s = S_EMPTY, handle;
 	int rc;
 
 	if (target->ops != &switchto_ops || target == self ||
-	    (deadline >= 0 && lws__now() >= deadline)) {
-		lws_unpark(target);
+	    (deadline >= 0 && lwsw__now() >= deadline)) {
+		lwsw_unpark(target);
 		return tp_wait(me, deadline);
 	}
 	t = tstate_of(target);
@@ -276,7 +276,7 @@ static int switchto_handoff(struct lws_parker *self, struct lws_parker *target,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
 		/* another domain (after fork), or we hold a token already:
 		 * nothing to gain from SWITCHTO */
-		lws_unpark(target);
+		lwsw_unpark(target);
 		return tp_wait(me, deadline);
 	}
 	if (__atomic_exchange_n(&t->state, S_TOKEN, __ATOMIC_RELEASE) != S_SLEEP)
@@ -296,7 +296,7 @@ static int switchto_handoff(struct lws_parker *self, struct lws_parker *target,
 		tls.stats.sys_wake++;
 		rc = hop(me->fd, LWSWITCH_IOC_WAKE, handle, -1);
 		if (rc && rc != -ESRCH)
-			lws__fatal("LWSWITCH_IOC_SWITCHTO/WAKE", rc);
+			lwsw__fatal("LWSWITCH_IOC_SWITCHTO/WAKE", rc);
 	}
 	return tp_wait(me, deadline);
 }
@@ -307,7 +307,7 @@ static int switchto_handoff(struct lws_parker *self, struct lws_parker *target,
 
 static void tstate_exit(void *p)
 {
-	struct lws_tstate *t = p;
+	struct lwsw_tstate *t = p;
 	struct lwswitch_register r;
 
 	if (t->registered) {
@@ -363,7 +363,7 @@ static int open_module(void)
 	return fd;
 }
 
-LWS_EXPORT int lws_init(void)
+LWSW_EXPORT int lwsw_init(void)
 {
 	const char *env;
 	int saved, rc = 0, want;
@@ -379,7 +379,7 @@ LWS_EXPORT int lws_init(void)
 			g_key_made = 1;
 		pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	}
-	env = getenv("LWS_BACKEND");
+	env = getenv("LWSW_BACKEND");
 	want = 0;			/* automatic */
 	if (env && *env) {
 		if (!strcmp(env, "futex"))
@@ -408,20 +408,20 @@ out:
 	return g_init_rc;
 }
 
-LWS_EXPORT const char *lws_backend(void)
+LWSW_EXPORT const char *lwsw_backend(void)
 {
-	lws_init();
+	lwsw_init();
 	return g_backend == BK_SWITCHTO ? "switchto" : "futex";
 }
 
-int lws__thread_setup(void)
+int lwsw__thread_setup(void)
 {
-	struct lws_tstate *t = &tls;
+	struct lwsw_tstate *t = &tls;
 	struct lwswitch_register r;
 
 	if (caa_likely(t->setup))
 		return t->reg_err;
-	lws_init();
+	lwsw_init();
 	t->parker.impl = t;
 	t->parker.ops = &futex_ops;
 	t->reg_err = 0;
@@ -449,27 +449,27 @@ int lws__thread_setup(void)
  * one coroutine to another (lib/coro/coro.h).  Initial-exec: no
  * __tls_get_addr() call on that path.
  */
-__thread struct lws_parker *lws__co_parker __attribute__((tls_model("initial-exec")));
+__thread struct lwsw_parker *lwsw__co_parker __attribute__((tls_model("initial-exec")));
 
-struct lws_parker *lws_parker_current(void)
+struct lwsw_parker *lwsw_parker_current(void)
 {
-	if (lws__co_parker)
-		return lws__co_parker;
-	lws__thread_setup();
+	if (lwsw__co_parker)
+		return lwsw__co_parker;
+	lwsw__thread_setup();
 	return &tls.parker;
 }
 
-void lws_parker_set_current(struct lws_parker *p)
+void lwsw_parker_set_current(struct lwsw_parker *p)
 {
-	lws__co_parker = p;
+	lwsw__co_parker = p;
 }
 
-uint32_t lws__rand(uint32_t n)
+uint32_t lwsw__rand(uint32_t n)
 {
 	uint64_t x = tls.rng;
 
 	if (caa_unlikely(!x))
-		x = (uint64_t)(uintptr_t)&tls ^ (uint64_t)lws__now() ^ 0x9e3779b97f4a7c15ULL;
+		x = (uint64_t)(uintptr_t)&tls ^ (uint64_t)lwsw__now() ^ 0x9e3779b97f4a7c15ULL;
 	/* xorshift64*; the high 32 bits, scaled without modulo bias
 	 * worth mentioning for n <= 65536 (Lemire's multiply-shift). */
 	x ^= x >> 12;
@@ -493,18 +493,18 @@ static void *trampoline(void *p)
 	struct tstart s = *(struct tstart *)p;
 
 	free(p);
-	lws__thread_setup();
+	lwsw__thread_setup();
 	return s.fn(s.arg);
 }
 
-LWS_EXPORT int lws_thread_create(lws_thread_t *t, void *(*fn)(void *), void *arg)
+LWSW_EXPORT int lwsw_thread_create(lwsw_thread_t *t, void *(*fn)(void *), void *arg)
 {
 	struct tstart *s;
 	int rc;
 
 	if (!t || !fn)
 		return -EINVAL;
-	lws_init();
+	lwsw_init();
 	s = malloc(sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -518,12 +518,12 @@ LWS_EXPORT int lws_thread_create(lws_thread_t *t, void *(*fn)(void *), void *arg
 	return 0;
 }
 
-LWS_EXPORT int lws_thread_join(lws_thread_t t, void **ret)
+LWSW_EXPORT int lwsw_thread_join(lwsw_thread_t t, void **ret)
 {
 	return -pthread_join(t, ret);
 }
 
-LWS_EXPORT int lws_stats_get(struct lws_stats *st)
+LWSW_EXPORT int lwsw_stats_get(struct lwsw_stats *st)
 {
 	if (!st)
 		return -EINVAL;
@@ -531,7 +531,7 @@ LWS_EXPORT int lws_stats_get(struct lws_stats *st)
 	return 0;
 }
 
-LWS_EXPORT void lws_stats_reset(void)
+LWSW_EXPORT void lwsw_stats_reset(void)
 {
 	memset(&tls.stats, 0, sizeof(tls.stats));
 }

@@ -5,8 +5,8 @@
  * "kernel,case,impl,metric,value,unit,p10,p90,runs" (value = median of the
  * runs, p10/p90 by nearest rank).
  */
-#ifndef LWS_BENCHUTIL_H
-#define LWS_BENCHUTIL_H
+#ifndef LWSW_BENCHUTIL_H
+#define LWSW_BENCHUTIL_H
 
 #include <pthread.h>
 #include <sched.h>
@@ -125,4 +125,4 @@ static inline void bench_header(void)
 	printf("kernel,case,impl,metric,value,unit,p10,p90,runs\n");
 }
 
-#endif /* LWS_BENCHUTIL_H */
+#endif /* LWSW_BENCHUTIL_H */

@@ -5,8 +5,8 @@
  * is served as 1 (no rendezvous): for a strict request/reply ping-pong the
  * two behave alike, since at most one message is ever in flight.
  */
-#ifndef LWS_CONDCHAN_H
-#define LWS_CONDCHAN_H
+#ifndef LWSW_CONDCHAN_H
+#define LWSW_CONDCHAN_H
 
 #include <pthread.h>
 #include <stdint.h>
@@ -65,4 +65,4 @@ static inline uint64_t condchan_recv(struct condchan *c)
 	return v;
 }
 
-#endif /* LWS_CONDCHAN_H */
+#endif /* LWSW_CONDCHAN_H */

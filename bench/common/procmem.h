@@ -6,8 +6,8 @@
  * does not show, the number of mappings, and the sysctls the memory rows
  * raise for their run (vm.max_map_count, kernel.threads-max).
  */
-#ifndef LWS_PROCMEM_H
-#define LWS_PROCMEM_H
+#ifndef LWSW_PROCMEM_H
+#define LWSW_PROCMEM_H
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,4 +124,4 @@ static inline int bench_write_long(const char *path, long v)
 	return ok ? 0 : -EIO;
 }
 
-#endif /* LWS_PROCMEM_H */
+#endif /* LWSW_PROCMEM_H */

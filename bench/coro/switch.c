@@ -2,16 +2,16 @@
 /*
  * bench/coro/switch — quick costs of the coroutine core, one thread/worker:
  *
- *   raw switch     lws_ctx_switch() there and back (the round trip
+ *   raw switch     lwsw_ctx_switch() there and back (the round trip
  *                  Boost.Context's jump_fcontext ping-pong measures)
- *   yield          two coroutines alternating through lws_co_yield(),
+ *   yield          two coroutines alternating through lwsw_co_yield(),
  *                  one round trip = each yields once (4 context switches
  *                  through the scheduler loop)
  *   park/unpark    two coroutines handing a turn back and forth with
- *                  lws_unpark()+lws_park() (lib/park.h)
- *   channel        ping-pong over two unbuffered lws_chan_t (when the
- *                  channel library is linked: -DLWS_BENCH_CHAN)
- *   chan sendrecv  the same with lws_chan_sendrecv() on both sides: each
+ *                  lwsw_unpark()+lwsw_park() (lib/park.h)
+ *   channel        ping-pong over two unbuffered lwsw_chan_t (when the
+ *                  channel library is linked: -DLWSW_BENCH_CHAN)
+ *   chan sendrecv  the same with lwsw_chan_sendrecv() on both sides: each
  *                  hop is a hand-off (a direct coroutine switch)
  *
  * Prints the median and min/max of REPS runs of N round trips each, in ns
@@ -28,7 +28,7 @@
 #include "arch/ctx.h"
 #include "lwswitch_coro.h"
 #include "park.h"
-#ifdef LWS_BENCH_CHAN
+#ifdef LWSW_BENCH_CHAN
 #include "lwswitch.h"
 #endif
 
@@ -65,7 +65,7 @@ static void bounce(void *arg)
 {
 	(void)arg;
 	for (;;)
-		lws_ctx_switch(&co_sp, main_sp);
+		lwsw_ctx_switch(&co_sp, main_sp);
 }
 
 static void bench_raw(void)
@@ -74,14 +74,14 @@ static void bench_raw(void)
 	char *stack = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	double ns[REPS];
 
-	co_sp = lws_ctx_make(stack + sz, bounce, NULL, lws_ctx_fpctl());
+	co_sp = lwsw_ctx_make(stack + sz, bounce, NULL, lwsw_ctx_fpctl());
 	for (long i = 0; i < N / 10; i++)	/* warm up */
-		lws_ctx_switch(&main_sp, co_sp);
+		lwsw_ctx_switch(&main_sp, co_sp);
 	for (int r = 0; r < REPS; r++) {
 		int64_t t0 = now();
 
 		for (long i = 0; i < N; i++)
-			lws_ctx_switch(&main_sp, co_sp);
+			lwsw_ctx_switch(&main_sp, co_sp);
 		ns[r] = (double)(now() - t0) / N;
 	}
 	report("raw switch", ns);
@@ -91,31 +91,31 @@ static void bench_raw(void)
 static void *yielder(void *arg)
 {
 	for (long i = 0; i < (long)(intptr_t)arg; i++)
-		lws_co_yield();
+		lwsw_co_yield();
 	return NULL;
 }
 
-static struct lws_parker *_Atomic pk[2];
+static struct lwsw_parker *_Atomic pk[2];
 static _Atomic long turn;
 
 static void *parker(void *arg)
 {
 	int me = (int)(intptr_t)arg;
 
-	atomic_store(&pk[me], lws_parker_current());
+	atomic_store(&pk[me], lwsw_parker_current());
 	while (!atomic_load(&pk[1 - me]))
-		lws_co_yield();
+		lwsw_co_yield();
 	for (long i = 0; i < N; i++) {
 		while (atomic_load_explicit(&turn, memory_order_acquire) % 2 != me)
-			lws_park(pk[me], -1);
+			lwsw_park(pk[me], -1);
 		atomic_fetch_add(&turn, 1);
-		lws_unpark(pk[1 - me]);
+		lwsw_unpark(pk[1 - me]);
 	}
 	return NULL;
 }
 
-#ifdef LWS_BENCH_CHAN
-static lws_chan_t *c1, *c2;
+#ifdef LWSW_BENCH_CHAN
+static lwsw_chan_t *c1, *c2;
 
 static void *chan_ping(void *arg)
 {
@@ -123,8 +123,8 @@ static void *chan_ping(void *arg)
 
 	(void)arg;
 	for (long i = 0; i < N; i++) {
-		lws_chan_send(c1, &v);
-		lws_chan_recv(c2, &v);
+		lwsw_chan_send(c1, &v);
+		lwsw_chan_recv(c2, &v);
 	}
 	return NULL;
 }
@@ -135,20 +135,20 @@ static void *chan_pong(void *arg)
 
 	(void)arg;
 	for (long i = 0; i < N; i++) {
-		lws_chan_recv(c1, &v);
-		lws_chan_send(c2, &v);
+		lwsw_chan_recv(c1, &v);
+		lwsw_chan_send(c2, &v);
 	}
 	return NULL;
 }
 
-/* Request/reply with lws_chan_sendrecv(): a hand-off on each hop. */
+/* Request/reply with lwsw_chan_sendrecv(): a hand-off on each hop. */
 static void *sr_client(void *arg)
 {
 	long v = 0;
 
 	(void)arg;
 	for (long i = 0; i < N; i++)
-		lws_chan_sendrecv(c1, &v, c2, &v);
+		lwsw_chan_sendrecv(c1, &v, c2, &v);
 	return NULL;
 }
 
@@ -157,23 +157,23 @@ static void *sr_server(void *arg)
 	long v;
 
 	(void)arg;
-	lws_chan_recv(c1, &v);
+	lwsw_chan_recv(c1, &v);
 	for (long i = 1; i < N; i++)
-		lws_chan_sendrecv(c2, &v, c1, &v);
-	lws_chan_send(c2, &v);
+		lwsw_chan_sendrecv(c2, &v, c1, &v);
+	lwsw_chan_send(c2, &v);
 	return NULL;
 }
 #endif
 
 static double run_pair(void *(*a)(void *), void *(*b)(void *), void *x, void *y)
 {
-	lws_co_id_t i1, i2;
+	lwsw_co_id_t i1, i2;
 	int64_t t0 = now();
 
-	lws_co_spawn(&i1, a, x);
-	lws_co_spawn(&i2, b, y);
-	lws_co_join(i1, NULL);
-	lws_co_join(i2, NULL);
+	lwsw_co_spawn(&i1, a, x);
+	lwsw_co_spawn(&i2, b, y);
+	lwsw_co_join(i1, NULL);
+	lwsw_co_join(i2, NULL);
 	return (double)(now() - t0) / N;
 }
 
@@ -192,31 +192,31 @@ static void *sched_main(void *arg)
 		ns[r] = run_pair(parker, parker, (void *)0, (void *)1);
 	}
 	report("park/unpark", ns);
-#ifdef LWS_BENCH_CHAN
-	lws_chan_make(&c1, sizeof(long), 0);
-	lws_chan_make(&c2, sizeof(long), 0);
+#ifdef LWSW_BENCH_CHAN
+	lwsw_chan_make(&c1, sizeof(long), 0);
+	lwsw_chan_make(&c2, sizeof(long), 0);
 	for (int r = 0; r < REPS; r++)
 		ns[r] = run_pair(chan_ping, chan_pong, NULL, NULL);
 	report("channel", ns);
 	for (int r = 0; r < REPS; r++)
 		ns[r] = run_pair(sr_client, sr_server, NULL, NULL);
 	report("chan sendrecv", ns);
-	lws_chan_free(c1);
-	lws_chan_free(c2);
+	lwsw_chan_free(c1);
+	lwsw_chan_free(c2);
 #endif
 	return NULL;
 }
 
 int main(int argc, char **argv)
 {
-	struct lws_co_config cfg = { .workers = 1 };
+	struct lwsw_co_config cfg = { .workers = 1 };
 
 	if (argc > 1)
 		N = atol(argv[1]);
 	printf("coroutine core, one worker, %ld round trips per run\n", N);
 	bench_raw();
-	if (lws_co_run(&cfg, sched_main, NULL, NULL)) {
-		fprintf(stderr, "lws_co_run failed\n");
+	if (lwsw_co_run(&cfg, sched_main, NULL, NULL)) {
+		fprintf(stderr, "lwsw_co_run failed\n");
 		return 1;
 	}
 	return 0;

@@ -5,9 +5,9 @@
  *
  *   lws-host-coro [-q] [-r REPS] CASE...      CASE: pingpong chan create memory
  *
- * pingpong (one worker: lws_co_start() with workers = 1), ns_per_roundtrip:
+ * pingpong (one worker: lwsw_co_start() with workers = 1), ns_per_roundtrip:
  *   coro          two coroutines on the one worker alternating through
- *                 lws_co_yield(): a round trip is A yields to B and B
+ *                 lwsw_co_yield(): a round trip is A yields to B and B
  *                 yields to A, each one direct switch from coroutine to
  *                 coroutine with the local run queue's bookkeeping (the
  *                 fast path, lib/coro/yield-x86_64.S), no trip through the
@@ -16,36 +16,36 @@
  *                 offers.
  *   coro-handoff  the same two coroutines handing the turn back and forth
  *                 with the library's internal hand-off (lib/park.h
- *                 lws_handoff(): unpark the peer and park self in one
+ *                 lwsw_handoff(): unpark the peer and park self in one
  *                 direct coroutine-to-coroutine switch, the path
- *                 lws_chan_sendrecv() takes): 2 switches per round trip;
+ *                 lwsw_chan_sendrecv() takes): 2 switches per round trip;
  *                 the scheduler loop gets a turn only when something else
  *                 may want it (HANDOFF_MAX).  Not public API.
  *   In both, the timed runs' loops are the bare call, as Boost.Context's
  *   are; only the warm-up run (the same code path) checks strict
  *   alternation on every hop with a shared turn counter, which on the
  *   critical path cost about 0.7 ns of a ~14 ns round trip.
- *   coro-ctx      the bare assembly switch, lws_ctx_switch(), from the main
+ *   coro-ctx      the bare assembly switch, lwsw_ctx_switch(), from the main
  *                 thread into a bare context and back: no scheduler, no
  *                 coroutine bookkeeping.  The same thing Boost.Context's
  *                 jump_fcontext() round trip measures (bench/peers/boost).
  * chan-pingpong (one worker), ns_per_roundtrip: a client and a server
  *   coroutine, a request and a reply channel (unbuffered, 8-byte elements),
  *   strict request/reply, every reply checked:
- *   coro            lws_chan_sendrecv() on both sides
- *   coro-send-recv  lws_chan_send() then lws_chan_recv()
+ *   coro            lwsw_chan_sendrecv() on both sides
+ *   coro-send-recv  lwsw_chan_send() then lwsw_chan_recv()
  * create (the default number of workers), ns_per_unit: a main coroutine
- *   runs lws_co_spawn() of a coroutine that returns at once, then
- *   lws_co_join() of it, one at a time.
+ *   runs lwsw_co_spawn() of a coroutine that returns at once, then
+ *   lwsw_co_join() of it, one at a time.
  * memory (default workers), bytes_per_unit: 100,000 coroutines spawned from
- *   the main thread, each blocked in lws_chan_recv() on one shared
+ *   the main thread, each blocked in lwsw_chan_recv() on one shared
  *   unbuffered channel; (RSS with all of them parked - RSS before) / N
  *   (/proc/self/statm).  Raises vm.max_map_count to 262144 for the run
  *   when it is lower (each live stack is two mappings) and restores it;
  *   when it cannot, runs the largest N that fits and says so on stderr and
  *   in the unit column ("bytes@n=N").  Also kernel_bytes_per_unit:
  *   KernelStack + PageTables of /proc/meminfo (system-wide), same delta,
- *   and units: N.  LWS_BENCH_NO_SYSCTL=1 tests the reduced-N path.
+ *   and units: N.  LWSW_BENCH_NO_SYSCTL=1 tests the reduced-N path.
  *
  * Every timed figure: one warm-up run, then REPS runs (7; -q: 5, shorter);
  * median, p10, p90; beside it cpu_<metric>: user + system CPU time of the
@@ -68,8 +68,8 @@
 #include <lwswitch.h>
 #include <lwswitch_coro.h>
 
-#include "arch/ctx.h"	/* internal: lws_ctx_switch(), for coro-ctx */
-#include "park.h"	/* internal: lws_handoff(), for coro-handoff */
+#include "arch/ctx.h"	/* internal: lwsw_ctx_switch(), for coro-ctx */
+#include "park.h"	/* internal: lwsw_handoff(), for coro-handoff */
 
 #include "hostutil.h"
 
@@ -107,17 +107,17 @@ static void measure(const char *cas, const char *impl, const char *metric,
 /* Spawn a and b (in that order: FIFO on this one worker), join both. */
 static void run_pair(void *(*a)(void *), void *(*b)(void *), long n)
 {
-	lws_co_id_t ia, ib;
+	lwsw_co_id_t ia, ib;
 	int rc;
 
-	rc = lws_co_spawn(&ia, a, (void *)(intptr_t)n);
+	rc = lwsw_co_spawn(&ia, a, (void *)(intptr_t)n);
 	if (rc)
-		die("lws_co_spawn", rc);
-	rc = lws_co_spawn(&ib, b, (void *)(intptr_t)n);
+		die("lwsw_co_spawn", rc);
+	rc = lwsw_co_spawn(&ib, b, (void *)(intptr_t)n);
 	if (rc)
-		die("lws_co_spawn", rc);
-	if ((rc = lws_co_join(ia, NULL)) || (rc = lws_co_join(ib, NULL)))
-		die("lws_co_join", rc);
+		die("lwsw_co_spawn", rc);
+	if ((rc = lwsw_co_join(ia, NULL)) || (rc = lwsw_co_join(ib, NULL)))
+		die("lwsw_co_join", rc);
 }
 
 /* The turn counter both sides of a ping-pong check: strict alternation.
@@ -133,7 +133,7 @@ static void check_strict(const char *what)
 	}
 }
 
-/* ---- pingpong: coro (lws_co_yield) ---- */
+/* ---- pingpong: coro (lwsw_co_yield) ---- */
 
 static void *yield_a(void *arg)
 {
@@ -143,11 +143,11 @@ static void *yield_a(void *arg)
 		for (long i = 0; i < n; i++) {
 			bad += turn != 2 * i;
 			turn++;
-			lws_co_yield();
+			lwsw_co_yield();
 		}
 	else
 		for (long i = 0; i < n; i++)
-			lws_co_yield();
+			lwsw_co_yield();
 	return NULL;
 }
 
@@ -159,11 +159,11 @@ static void *yield_b(void *arg)
 		for (long i = 0; i < n; i++) {
 			bad += turn != 2 * i + 1;
 			turn++;
-			lws_co_yield();
+			lwsw_co_yield();
 		}
 	else
 		for (long i = 0; i < n; i++)
-			lws_co_yield();
+			lwsw_co_yield();
 	return NULL;
 }
 
@@ -186,25 +186,25 @@ static void pp_yield(long n)
 
 /* ---- pingpong: coro-handoff (lib/park.h) ---- */
 
-static struct lws_parker *hp[2];
+static struct lwsw_parker *hp[2];
 
 static void *handoff_a(void *arg)
 {
 	long n = (long)(intptr_t)arg;
-	struct lws_parker *me = lws_parker_current();
+	struct lwsw_parker *me = lwsw_parker_current();
 	int rc;
 
 	hp[0] = me;
 	while (!hp[1])
-		lws_co_yield();
+		lwsw_co_yield();
 	for (long i = 0; i < n; i++) {
 		if (checking) {
 			bad += turn != 2 * i;
 			turn++;
 		}
-		rc = lws_handoff(me, hp[1], -1);
+		rc = lwsw_handoff(me, hp[1], -1);
 		if (rc)
-			die("lws_handoff", rc);
+			die("lwsw_handoff", rc);
 	}
 	return NULL;
 }
@@ -212,25 +212,25 @@ static void *handoff_a(void *arg)
 static void *handoff_b(void *arg)
 {
 	long n = (long)(intptr_t)arg;
-	struct lws_parker *me = lws_parker_current();
+	struct lwsw_parker *me = lwsw_parker_current();
 	int rc;
 
 	hp[1] = me;
 	while (!hp[0])
-		lws_co_yield();
-	rc = lws_park(me, -1);
+		lwsw_co_yield();
+	rc = lwsw_park(me, -1);
 	for (long i = 0; !rc && i < n; i++) {
 		if (checking) {
 			bad += turn != 2 * i + 1;
 			turn++;
 		}
 		if (i < n - 1)
-			rc = lws_handoff(me, hp[0], -1);
+			rc = lwsw_handoff(me, hp[0], -1);
 		else
-			lws_unpark(hp[0]);
+			lwsw_unpark(hp[0]);
 	}
 	if (rc)
-		die("lws_park/lws_handoff", rc);
+		die("lwsw_park/lwsw_handoff", rc);
 	return NULL;
 }
 
@@ -242,7 +242,7 @@ static void pp_handoff(long n)
 	check_turns("pingpong coro-handoff", n);
 }
 
-/* ---- pingpong: coro-ctx (bare lws_ctx_switch, main thread) ---- */
+/* ---- pingpong: coro-ctx (bare lwsw_ctx_switch, main thread) ---- */
 
 static void *ctx_main_sp, *ctx_co_sp;
 
@@ -250,18 +250,18 @@ static void ctx_bounce(void *arg)
 {
 	(void)arg;
 	for (;;)
-		lws_ctx_switch(&ctx_co_sp, ctx_main_sp);
+		lwsw_ctx_switch(&ctx_co_sp, ctx_main_sp);
 }
 
 static void pp_ctx(long n)
 {
 	for (long i = 0; i < n; i++)
-		lws_ctx_switch(&ctx_main_sp, ctx_co_sp);
+		lwsw_ctx_switch(&ctx_main_sp, ctx_co_sp);
 }
 
 /* ---- chan-pingpong ---- */
 
-static lws_chan_t *req, *rep;
+static lwsw_chan_t *req, *rep;
 
 static void *sr_client(void *arg)
 {
@@ -270,11 +270,11 @@ static void *sr_client(void *arg)
 	int rc = 0;
 
 	for (uint64_t i = 0; !rc && i < (uint64_t)n; i++) {
-		rc = lws_chan_sendrecv(req, &i, rep, &v);
+		rc = lwsw_chan_sendrecv(req, &i, rep, &v);
 		bad += !rc && v != i + 1;
 	}
 	if (rc)
-		die("client lws_chan_sendrecv", rc);
+		die("client lwsw_chan_sendrecv", rc);
 	return NULL;
 }
 
@@ -284,16 +284,16 @@ static void *sr_server(void *arg)
 	uint64_t v = 0, r;
 	int rc;
 
-	rc = lws_chan_recv(req, &v);
+	rc = lwsw_chan_recv(req, &v);
 	for (long i = 0; !rc && i < n - 1; i++) {
 		r = v + 1;
-		rc = lws_chan_sendrecv(rep, &r, req, &v);
+		rc = lwsw_chan_sendrecv(rep, &r, req, &v);
 	}
 	r = v + 1;
 	if (!rc)
-		rc = lws_chan_send(rep, &r);
+		rc = lwsw_chan_send(rep, &r);
 	if (rc)
-		die("server lws_chan_sendrecv", rc);
+		die("server lwsw_chan_sendrecv", rc);
 	return NULL;
 }
 
@@ -304,13 +304,13 @@ static void *sx_client(void *arg)
 	int rc = 0;
 
 	for (uint64_t i = 0; !rc && i < (uint64_t)n; i++) {
-		rc = lws_chan_send(req, &i);
+		rc = lwsw_chan_send(req, &i);
 		if (!rc)
-			rc = lws_chan_recv(rep, &v);
+			rc = lwsw_chan_recv(rep, &v);
 		bad += !rc && v != i + 1;
 	}
 	if (rc)
-		die("client lws_chan_send/recv", rc);
+		die("client lwsw_chan_send/recv", rc);
 	return NULL;
 }
 
@@ -321,13 +321,13 @@ static void *sx_server(void *arg)
 	int rc = 0;
 
 	for (long i = 0; !rc && i < n; i++) {
-		rc = lws_chan_recv(req, &v);
+		rc = lwsw_chan_recv(req, &v);
 		v++;
 		if (!rc)
-			rc = lws_chan_send(rep, &v);
+			rc = lwsw_chan_send(rep, &v);
 	}
 	if (rc)
-		die("server lws_chan_send/recv", rc);
+		die("server lwsw_chan_send/recv", rc);
 	return NULL;
 }
 
@@ -352,17 +352,17 @@ static void *noop(void *arg)
 
 static void create_join(long n)
 {
-	lws_co_id_t id;
+	lwsw_co_id_t id;
 	void *res;
 	int rc;
 
 	for (long i = 0; i < n; i++) {
-		rc = lws_co_spawn(&id, noop, (void *)(intptr_t)i);
+		rc = lwsw_co_spawn(&id, noop, (void *)(intptr_t)i);
 		if (rc)
-			die("lws_co_spawn", rc);
-		rc = lws_co_join(id, &res);
+			die("lwsw_co_spawn", rc);
+		rc = lwsw_co_join(id, &res);
 		if (rc)
-			die("lws_co_join", rc);
+			die("lwsw_co_join", rc);
 		bad += res != (void *)(intptr_t)i;
 	}
 }
@@ -376,7 +376,7 @@ static void *one_worker_main(void *arg)
 	int rc;
 
 	(void)arg;
-	if (lws_co_workers() != 1)
+	if (lwsw_co_workers() != 1)
 		die("expected one worker", EPROTO);
 	fprintf(stderr, "host: pingpong, chan-pingpong coro: 1 worker, nothing pinned\n");
 	if (want_pingpong) {
@@ -385,15 +385,15 @@ static void *one_worker_main(void *arg)
 			host_n(1000000));
 	}
 	if (want_chan) {
-		if ((rc = lws_chan_make(&req, sizeof(uint64_t), 0)) ||
-		    (rc = lws_chan_make(&rep, sizeof(uint64_t), 0)))
-			die("lws_chan_make", rc);
+		if ((rc = lwsw_chan_make(&req, sizeof(uint64_t), 0)) ||
+		    (rc = lwsw_chan_make(&rep, sizeof(uint64_t), 0)))
+			die("lwsw_chan_make", rc);
 		measure("chan-pingpong", "coro", "ns_per_roundtrip", chan_sendrecv,
 			host_n(500000));
 		measure("chan-pingpong", "coro-send-recv", "ns_per_roundtrip", chan_send_recv,
 			host_n(500000));
-		lws_chan_free(req);
-		lws_chan_free(rep);
+		lwsw_chan_free(req);
+		lwsw_chan_free(rep);
 	}
 	return NULL;
 }
@@ -401,7 +401,7 @@ static void *one_worker_main(void *arg)
 static void *create_main(void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "host: create coro: %u workers (the default)\n", lws_co_workers());
+	fprintf(stderr, "host: create coro: %u workers (the default)\n", lwsw_co_workers());
 	measure("create", "coro", "ns_per_unit", create_join, host_n(200000));
 	check_strict("create coro");
 	return NULL;
@@ -414,7 +414,7 @@ static void run_ctx(void)
 
 	if (stack == MAP_FAILED)
 		die("mmap", errno);
-	ctx_co_sp = lws_ctx_make(stack + sz, ctx_bounce, NULL, lws_ctx_fpctl());
+	ctx_co_sp = lwsw_ctx_make(stack + sz, ctx_bounce, NULL, lwsw_ctx_fpctl());
 	measure("pingpong", "coro-ctx", "ns_per_roundtrip", pp_ctx, host_n(10000000));
 	/* The bare context is left suspended in its loop: not freed. */
 }
@@ -448,7 +448,7 @@ static void maps_signal(int sig)
 	raise(sig);
 }
 
-static lws_chan_t *park_ch;
+static lwsw_chan_t *park_ch;
 static _Atomic long nstarted;
 
 static void *idle_co(void *arg)
@@ -457,7 +457,7 @@ static void *idle_co(void *arg)
 
 	(void)arg;
 	atomic_fetch_add(&nstarted, 1);
-	return (void *)(intptr_t)lws_chan_recv(park_ch, &v);	/* -EPIPE at the end */
+	return (void *)(intptr_t)lwsw_chan_recv(park_ch, &v);	/* -EPIPE at the end */
 }
 
 static void sleep_ms(long ms)
@@ -479,8 +479,8 @@ static void run_memory(void)
 	signal(SIGHUP, maps_signal);
 	nmaps = bench_nmaps();
 	if (cur >= 0 && cur < nmaps + 2 * want + 4096) {
-		/* LWS_BENCH_NO_SYSCTL=1: behave as if it could not be raised. */
-		if (!getenv("LWS_BENCH_NO_SYSCTL") && bench_write_long(MAPS_PATH, MAPS_WANT) == 0) {
+		/* LWSW_BENCH_NO_SYSCTL=1: behave as if it could not be raised. */
+		if (!getenv("LWSW_BENCH_NO_SYSCTL") && bench_write_long(MAPS_PATH, MAPS_WANT) == 0) {
 			maps_old = cur;
 			atexit(maps_restore);
 			fprintf(stderr, "host: vm.max_map_count raised from %ld to %ld\n", cur,
@@ -496,17 +496,17 @@ static void run_memory(void)
 		}
 	}
 
-	if ((rc = lws_co_start(NULL)))
-		die("lws_co_start", rc);
-	if ((rc = lws_chan_make(&park_ch, sizeof(uint64_t), 0)))
-		die("lws_chan_make", rc);
+	if ((rc = lwsw_co_start(NULL)))
+		die("lwsw_co_start", rc);
+	if ((rc = lwsw_chan_make(&park_ch, sizeof(uint64_t), 0)))
+		die("lwsw_chan_make", rc);
 	sleep_ms(50);
 	rss0 = bench_rss();
 	k0 = bench_kmem();
 	for (long i = 0; i < n; i++) {
-		rc = lws_co_spawn(NULL, idle_co, NULL);
+		rc = lwsw_co_spawn(NULL, idle_co, NULL);
 		if (rc)
-			die("lws_co_spawn", rc);
+			die("lwsw_co_spawn", rc);
 	}
 	while (atomic_load(&nstarted) < n)
 		sleep_ms(5);
@@ -514,7 +514,7 @@ static void run_memory(void)
 	rss1 = bench_rss_settled();
 	k1 = bench_kmem();
 	fprintf(stderr, "host: memory coro: %ld coroutines parked on a channel, %u workers: "
-		"RSS %ld -> %ld KiB, %ld mappings\n", n, lws_co_workers(), rss0 >> 10,
+		"RSS %ld -> %ld KiB, %ld mappings\n", n, lwsw_co_workers(), rss0 >> 10,
 		rss1 >> 10, bench_nmaps());
 	bench_row1("memory", "coro", "bytes_per_unit", (double)(rss1 - rss0) / (double)n, unit);
 	if (k0 >= 0 && k1 >= 0)
@@ -522,16 +522,16 @@ static void run_memory(void)
 			   (double)(k1 - k0) / (double)n, unit);
 	bench_row1("memory", "coro", "units", (double)n, "count");
 
-	lws_chan_close(park_ch);
-	if ((rc = lws_co_stop()))
-		die("lws_co_stop", rc);
-	lws_chan_free(park_ch);
+	lwsw_chan_close(park_ch);
+	if ((rc = lwsw_co_stop()))
+		die("lwsw_co_stop", rc);
+	lwsw_chan_free(park_ch);
 	maps_restore();
 }
 
 int main(int argc, char **argv)
 {
-	struct lws_co_config one = { .workers = 1 };
+	struct lwsw_co_config one = { .workers = 1 };
 	int rc;
 
 	host_args(&argc, &argv);
@@ -548,14 +548,14 @@ int main(int argc, char **argv)
 	if (want_pingpong)
 		run_ctx();
 	if (want_pingpong || want_chan) {
-		rc = lws_co_run(&one, one_worker_main, NULL, NULL);
+		rc = lwsw_co_run(&one, one_worker_main, NULL, NULL);
 		if (rc)
-			die("lws_co_run", rc);
+			die("lwsw_co_run", rc);
 	}
 	if (want_create) {
-		rc = lws_co_run(NULL, create_main, NULL, NULL);
+		rc = lwsw_co_run(NULL, create_main, NULL, NULL);
 		if (rc)
-			die("lws_co_run", rc);
+			die("lwsw_co_run", rc);
 	}
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "memory"))

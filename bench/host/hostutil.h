@@ -5,8 +5,8 @@
  * repetition loop's bookkeeping, resident memory and the kernel's own
  * per-thread memory.
  */
-#ifndef LWS_HOSTUTIL_H
-#define LWS_HOSTUTIL_H
+#ifndef LWSW_HOSTUTIL_H
+#define LWSW_HOSTUTIL_H
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,4 +53,4 @@ static inline long host_n(long full)
 	return host_quick ? full / 5 : full;
 }
 
-#endif /* LWS_HOSTUTIL_H */
+#endif /* LWSW_HOSTUTIL_H */

@@ -3,9 +3,9 @@
  * chan-pingpong.c — round trips of a strict two-thread ping-pong, through
  * liblwswitch and through the baselines, in one run:
  *
- *   lws-sendrecv   lws_chan_sendrecv() on both sides: one wake-and-block
+ *   lws-sendrecv   lwsw_chan_sendrecv() on both sides: one wake-and-block
  *                  per hop (one SWITCHTO on the switchto backend)
- *   lws-send-recv  lws_chan_send() + lws_chan_recv(): a wake, then a wait
+ *   lws-send-recv  lwsw_chan_send() + lwsw_chan_recv(): a wake, then a wait
  *   condvar        pthread mutex + condition variable hand-off
  *   futex          a bare FUTEX_WAKE + FUTEX_WAIT hand-off
  *
@@ -63,7 +63,7 @@ static const char *const mode_names[M_N] = {
 	"lws-sendrecv", "lws-send-recv", "condvar", "futex",
 };
 
-static lws_chan_t *req, *rep;
+static lwsw_chan_t *req, *rep;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int turn;		/* condvar: 0 client's, 1 server's */
@@ -80,21 +80,21 @@ static void futex_pass(uint32_t to, uint32_t mine)
 static void *server(void *p)
 {
 	struct peer *pe = p;
-	struct lws_stats st;
+	struct lwsw_stats st;
 	long v0 = vcsw();
 	int64_t v;
 
-	lws_stats_reset();
+	lwsw_stats_reset();
 	switch (pe->mode) {
 	case M_SENDRECV:
-		if (lws_chan_recv(req, &v))
+		if (lwsw_chan_recv(req, &v))
 			break;
-		while (lws_chan_sendrecv(rep, &v, req, &v) == 0)
+		while (lwsw_chan_sendrecv(rep, &v, req, &v) == 0)
 			;
 		break;
 	case M_SENDRECV2:
-		while (lws_chan_recv(req, &v) == 0)
-			lws_chan_send(rep, &v);
+		while (lwsw_chan_recv(req, &v) == 0)
+			lwsw_chan_send(rep, &v);
 		break;
 	case M_CONDVAR:
 		pthread_mutex_lock(&mu);
@@ -116,7 +116,7 @@ static void *server(void *p)
 		syscall(SYS_futex, &fword, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 		break;
 	}
-	lws_stats_get(&st);
+	lwsw_stats_get(&st);
 	pe->vcsw = vcsw() - v0;
 	pe->switchto = st.sys_switchto;
 	return NULL;
@@ -126,31 +126,31 @@ static void *server(void *p)
 static double run(int mode, double *vcsw_hop, double *switchto_hop)
 {
 	struct peer pe = { .mode = mode };
-	struct lws_stats st;
-	lws_thread_t t;
+	struct lwsw_stats st;
+	lwsw_thread_t t;
 	int64_t t0, t1, v = 0, r;
 	long v0;
 
 	if (mode <= M_SENDRECV2) {
-		lws_chan_make(&req, sizeof(int64_t), 0);
-		lws_chan_make(&rep, sizeof(int64_t), 0);
+		lwsw_chan_make(&req, sizeof(int64_t), 0);
+		lwsw_chan_make(&rep, sizeof(int64_t), 0);
 	}
 	turn = 0;
 	fword = 0;
-	lws_thread_create(&t, server, &pe);
+	lwsw_thread_create(&t, server, &pe);
 	usleep(10000);		/* let the server block first */
-	lws_stats_reset();
+	lwsw_stats_reset();
 	v0 = vcsw();
 	t0 = now_ns();
 	switch (mode) {
 	case M_SENDRECV:
 		for (long i = 0; i < rounds; i++)
-			lws_chan_sendrecv(req, &v, rep, &r);
+			lwsw_chan_sendrecv(req, &v, rep, &r);
 		break;
 	case M_SENDRECV2:
 		for (long i = 0; i < rounds; i++) {
-			lws_chan_send(req, &v);
-			lws_chan_recv(rep, &r);
+			lwsw_chan_send(req, &v);
+			lwsw_chan_recv(rep, &r);
 		}
 		break;
 	case M_CONDVAR:
@@ -169,14 +169,14 @@ static double run(int mode, double *vcsw_hop, double *switchto_hop)
 		break;
 	}
 	t1 = now_ns();
-	lws_stats_get(&st);
+	lwsw_stats_get(&st);
 	v0 = vcsw() - v0;
 	if (mode <= M_SENDRECV2)
-		lws_chan_close(req);
-	lws_thread_join(t, NULL);
+		lwsw_chan_close(req);
+	lwsw_thread_join(t, NULL);
 	if (mode <= M_SENDRECV2) {
-		lws_chan_free(req);
-		lws_chan_free(rep);
+		lwsw_chan_free(req);
+		lwsw_chan_free(rep);
 	}
 	*vcsw_hop = (double)(v0 + pe.vcsw) / (2.0 * rounds);
 	*switchto_hop = (double)(st.sys_switchto + pe.switchto) / (2.0 * rounds);
@@ -213,7 +213,7 @@ int main(int argc, char **argv)
 			goto usage;
 		want[m] = any = 1;
 	}
-	lws_init();
+	lwsw_init();
 	for (int m = 0; m < M_N; m++) {
 		double rtt[reps], vh = 0, sh = 0;
 
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
 		qsort(rtt, reps, sizeof(rtt[0]), cmp_double);
 		printf("mode=%s backend=%s rounds=%ld reps=%d rtt_ns_median=%.0f "
 		       "rtt_ns_min=%.0f rtt_ns_max=%.0f vcsw_per_hop=%.2f switchto_per_hop=%.2f\n",
-		       mode_names[m], m <= M_SENDRECV2 ? lws_backend() : "-", rounds, reps,
+		       mode_names[m], m <= M_SENDRECV2 ? lwsw_backend() : "-", rounds, reps,
 		       rtt[reps / 2], rtt[0], rtt[reps - 1], vh, sh);
 		fflush(stdout);
 	}

@@ -5,10 +5,10 @@
  *
  *   chan-pingpong    two threads, a request and a reply channel (both
  *                    unbuffered), a strict request/reply loop; round trip.
- *                    threads-<backend>           lws_chan_sendrecv(): one
+ *                    threads-<backend>           lwsw_chan_sendrecv(): one
  *                                                wake-and-block per hop
- *                    threads-<backend>-send-recv lws_chan_send() then
- *                                                lws_chan_recv()
+ *                    threads-<backend>-send-recv lwsw_chan_send() then
+ *                                                lwsw_chan_recv()
  *                    pthread-condvar             bench/common/condchan.h
  *                    raw-switchto                no channel: the bare
  *                                                SWITCHTO ping-pong, the
@@ -16,8 +16,8 @@
  *                                                overhead is measured against
  *   chan-throughput  one producer, one consumer, capacity 128; messages/s.
  *
- * <backend> is what lws_backend() says: "switchto" with /dev/lwswitch,
- * "futex" without it or with LWS_BACKEND=futex (run the program twice).
+ * <backend> is what lwsw_backend() says: "switchto" with /dev/lwswitch,
+ * "futex" without it or with LWSW_BACKEND=futex (run the program twice).
  * Repetitions are interleaved across the rows of a case (the first of
  * every row, then the second, ...), so that drift of the host's speed
  * hits every row alike.  Beside wall time: CPU time per operation (so that spinning shows),
@@ -66,7 +66,7 @@ struct pp {
 	int fd;				/* PP_RAW: a domain of its own */
 	uint32_t handle[2];
 	pthread_barrier_t ready;
-	lws_chan_t *req, *rep;
+	lwsw_chan_t *req, *rep;
 	struct condchan creq, crep;
 	long vcsw[2];
 	uint64_t syscalls[2], switchto[2];
@@ -100,12 +100,12 @@ static void raw_unregister(struct pp *pp)
 
 static void pp_count(struct pp *pp, int me, long v0)
 {
-	struct lws_stats st;
+	struct lwsw_stats st;
 	long v1, iv;
 
 	bench_thread_csw(&v1, &iv);
 	pp->vcsw[me] = v1 - v0;
-	if (pp->kind != PP_CONDVAR && pp->kind != PP_RAW && !lws_stats_get(&st)) {
+	if (pp->kind != PP_CONDVAR && pp->kind != PP_RAW && !lwsw_stats_get(&st)) {
 		pp->switchto[me] = st.sys_switchto;
 		pp->syscalls[me] = st.sys_switchto + st.sys_wake + st.sys_wait +
 				   st.sys_futex_wake + st.sys_futex_wait;
@@ -119,7 +119,7 @@ static void *pp_server(void *arg)
 	long v0, iv;
 	int rc = 0;
 
-	lws_stats_reset();
+	lwsw_stats_reset();
 	bench_thread_csw(&v0, &iv);
 	switch (pp->kind) {
 	case PP_RAW:
@@ -132,21 +132,21 @@ static void *pp_server(void *arg)
 		raw_unregister(pp);
 		break;
 	case PP_SENDRECV:
-		rc = lws_chan_recv(pp->req, &v);
+		rc = lwsw_chan_recv(pp->req, &v);
 		for (long i = 0; !rc && i < pp->rounds - 1; i++) {
 			r = v + 1;
-			rc = lws_chan_sendrecv(pp->rep, &r, pp->req, &v);
+			rc = lwsw_chan_sendrecv(pp->rep, &r, pp->req, &v);
 		}
 		r = v + 1;
 		if (!rc)
-			rc = lws_chan_send(pp->rep, &r);
+			rc = lwsw_chan_send(pp->rep, &r);
 		break;
 	case PP_SEND_RECV:
 		for (long i = 0; !rc && i < pp->rounds; i++) {
-			rc = lws_chan_recv(pp->req, &v);
+			rc = lwsw_chan_recv(pp->req, &v);
 			r = v + 1;
 			if (!rc)
-				rc = lws_chan_send(pp->rep, &r);
+				rc = lwsw_chan_send(pp->rep, &r);
 		}
 		break;
 	case PP_CONDVAR:
@@ -166,7 +166,7 @@ static void pp_client(struct pp *pp)
 	long v0, iv;
 	int rc = 0;
 
-	lws_stats_reset();
+	lwsw_stats_reset();
 	if (pp->kind == PP_RAW)
 		raw_register(pp, 0);
 	bench_thread_csw(&v0, &iv);
@@ -177,12 +177,12 @@ static void pp_client(struct pp *pp)
 			v = i + 1;
 			break;
 		case PP_SENDRECV:
-			rc = lws_chan_sendrecv(pp->req, &i, pp->rep, &v);
+			rc = lwsw_chan_sendrecv(pp->req, &i, pp->rep, &v);
 			break;
 		case PP_SEND_RECV:
-			rc = lws_chan_send(pp->req, &i);
+			rc = lwsw_chan_send(pp->req, &i);
 			if (!rc)
-				rc = lws_chan_recv(pp->rep, &v);
+				rc = lwsw_chan_recv(pp->rep, &v);
 			break;
 		case PP_CONDVAR:
 			condchan_send(&pp->creq, i);
@@ -242,9 +242,9 @@ static void pp_init(struct pp_row *row, const char *impl, enum pp_kind kind, lon
 	} else if (kind == PP_CONDVAR) {
 		if (condchan_init(&pp->creq, 0) || condchan_init(&pp->crep, 0))
 			die("condchan", ENOMEM);
-	} else if ((rc = lws_chan_make(&pp->req, sizeof(uint64_t), 0)) ||
-		   (rc = lws_chan_make(&pp->rep, sizeof(uint64_t), 0))) {
-		die("lws_chan_make", rc);
+	} else if ((rc = lwsw_chan_make(&pp->req, sizeof(uint64_t), 0)) ||
+		   (rc = lwsw_chan_make(&pp->rep, sizeof(uint64_t), 0))) {
+		die("lwsw_chan_make", rc);
 	}
 	pp->rounds = rounds / scale / 10 + 1;
 	pp_run(pp, &c);					/* warm-up */
@@ -266,8 +266,8 @@ static void pp_report(struct pp_row *row)
 			   (double)(pp->syscalls[0] + pp->syscalls[1]) / hops, "calls");
 		bench_row1("chan-pingpong", row->impl, "switchto_per_hop",
 			   (double)(pp->switchto[0] + pp->switchto[1]) / hops, "calls");
-		lws_chan_free(pp->req);
-		lws_chan_free(pp->rep);
+		lwsw_chan_free(pp->req);
+		lwsw_chan_free(pp->rep);
 	} else if (pp->kind == PP_CONDVAR) {
 		condchan_destroy(&pp->creq);
 		condchan_destroy(&pp->crep);
@@ -287,7 +287,7 @@ static void bench_pingpong(int baseline, int only_threads, long rounds)
 		pp_init(&rows[n++], impl_threads, PP_SENDRECV, rounds);
 		baseline = 0;
 	} else {
-		if (!strcmp(lws_backend(), "switchto"))
+		if (!strcmp(lwsw_backend(), "switchto"))
 			pp_init(&rows[n++], "raw-switchto", PP_RAW, rounds);
 		pp_init(&rows[n++], impl_threads, PP_SENDRECV, rounds);
 		pp_init(&rows[n++], impl_send_recv, PP_SEND_RECV, rounds);
@@ -306,7 +306,7 @@ static void bench_pingpong(int baseline, int only_threads, long rounds)
 struct tp {
 	int condvar;
 	long msgs;
-	lws_chan_t *ch;
+	lwsw_chan_t *ch;
 	struct condchan cc;
 	uint64_t sum;
 };
@@ -320,7 +320,7 @@ static void *tp_consumer(void *arg)
 	for (long i = 0; i < tp->msgs; i++) {
 		if (tp->condvar) {
 			v = condchan_recv(&tp->cc);
-		} else if ((rc = lws_chan_recv(tp->ch, &v))) {
+		} else if ((rc = lwsw_chan_recv(tp->ch, &v))) {
 			die("consumer", rc);
 		}
 		sum += v;
@@ -340,7 +340,7 @@ static double tp_run(struct tp *tp, double *cpu)
 	for (uint64_t i = 1; i <= (uint64_t)tp->msgs; i++) {
 		if (tp->condvar)
 			condchan_send(&tp->cc, i);
-		else if ((rc = lws_chan_send(tp->ch, &i)))
+		else if ((rc = lwsw_chan_send(tp->ch, &i)))
 			die("producer", rc);
 	}
 	pthread_join(t, NULL);
@@ -360,8 +360,8 @@ static void tp_init(struct tp *tp, int condvar, long msgs)
 	if (condvar) {
 		if (condchan_init(&tp->cc, 128))
 			die("condchan", ENOMEM);
-	} else if ((rc = lws_chan_make(&tp->ch, sizeof(uint64_t), 128))) {
-		die("lws_chan_make", rc);
+	} else if ((rc = lwsw_chan_make(&tp->ch, sizeof(uint64_t), 128))) {
+		die("lwsw_chan_make", rc);
 	}
 	tp->msgs = msgs / scale / 10 + 1;
 	tp_run(tp, &c);
@@ -387,7 +387,7 @@ static void bench_throughput(int baseline, long msgs)
 		if (tps[i].condvar)
 			condchan_destroy(&tps[i].cc);
 		else
-			lws_chan_free(tps[i].ch);
+			lwsw_chan_free(tps[i].ch);
 	}
 }
 
@@ -420,11 +420,11 @@ int main(int argc, char **argv)
 	}
 	if (reps < 1 || reps > BENCH_MAX_REPS)
 		return 2;
-	rc = lws_init();
+	rc = lwsw_init();
 	if (rc && rc != -ENOENT)
-		die("lws_init", rc);
+		die("lwsw_init", rc);
 	bench_set_kernel(host);
-	snprintf(impl_threads, sizeof(impl_threads), "threads-%s", lws_backend());
+	snprintf(impl_threads, sizeof(impl_threads), "threads-%s", lwsw_backend());
 	snprintf(impl_send_recv, sizeof(impl_send_recv), "%s-send-recv", impl_threads);
 	if (header)
 		bench_header();

@@ -36,14 +36,14 @@ lws-pingpong --header $q
 progress "lws-chan switchto+condvar"
 lws-chan --baseline $q
 progress "lws-chan futex"
-LWS_BACKEND=futex lws-chan $q
+LWSW_BACKEND=futex lws-chan $q
 # Scaling (memory, ring, fanout, create, chan-throughput pairs4) of the
 # native threads, the condvar channel and the coroutine core, and the
 # coroutines' chan-pingpong: once with the module, then threads on futexes.
 progress "lws-scale switchto+condvar+coro"
 lws-scale --impls threads,condvar,coro $q
 progress "lws-scale futex"
-LWS_BACKEND=futex lws-scale --impls threads $q
+LWSW_BACKEND=futex lws-scale --impls threads $q
 # Go's goroutines and channels in the same boot (GOMAXPROCS = vCPUs).
 progress "lws-go"
 lws-go ${QUICK:+-quick} -only env,chan-pingpong,chan-throughput,create,memory,ring,fanout

@@ -12,8 +12,8 @@
  * Impls (--impls; default all three):
  *   threads   "threads-<backend>": pthreads (64 KiB stacks, so that
  *             10,000 of them fit in the VM) on lws channels; <backend> is
- *             lws_backend(): "switchto" with /dev/lwswitch, "futex"
- *             without it or with LWS_BACKEND=futex (run the program twice)
+ *             lwsw_backend(): "switchto" with /dev/lwswitch, "futex"
+ *             without it or with LWSW_BACKEND=futex (run the program twice)
  *   condvar   "pthread-condvar": the same pthreads on the mutex+condvar
  *             channel of bench/common/condchan.h (capacity 0 served as 1)
  *   coro      "coro": coroutines of the coroutine core (lwswitch_coro.h),
@@ -26,7 +26,7 @@
  *                    up to 1024): N units in a ring, each blocked in a
  *                    receive on its own unbuffered channel, pass one token
  *                    (a hop budget, decremented per hop); a member forwards
- *                    it with lws_chan_sendrecv(next, v - 1, own) (condvar:
+ *                    it with lwsw_chan_sendrecv(next, v - 1, own) (condvar:
  *                    send then receive), i.e. one SWITCHTO per hop on the
  *                    switchto backend.  Per impl the rings are built once
  *                    and stay alive together, and repetitions are
@@ -61,7 +61,7 @@
  *                    pairs on 4 channels) for every impl.
  *   chan-pingpong    coro only (lws-chan has the threads'): a client and a
  *                    server coroutine, request and reply channels
- *                    (unbuffered), lws_chan_sendrecv() on both sides, every
+ *                    (unbuffered), lwsw_chan_sendrecv() on both sides, every
  *                    reply checked; ns_per_roundtrip.
  *
  * Nothing is torn down: rings and idle units stay blocked until the process
@@ -152,7 +152,7 @@ static void note(const char *fmt, ...)
 
 struct xch {
 	enum kind kind;
-	lws_chan_t *lc;
+	lwsw_chan_t *lc;
 	struct condchan cc;
 };
 
@@ -164,8 +164,8 @@ static void xmake(struct xch *c, enum kind kind, size_t cap)
 	if (kind == K_CONDVAR) {
 		if (condchan_init(&c->cc, cap))
 			die("condchan", ENOMEM);
-	} else if ((rc = lws_chan_make(&c->lc, sizeof(uint64_t), cap))) {
-		die("lws_chan_make", rc);
+	} else if ((rc = lwsw_chan_make(&c->lc, sizeof(uint64_t), cap))) {
+		die("lwsw_chan_make", rc);
 	}
 }
 
@@ -174,13 +174,13 @@ static void xfree(struct xch *c)
 	if (c->kind == K_CONDVAR)
 		condchan_destroy(&c->cc);
 	else
-		lws_chan_free(c->lc);
+		lwsw_chan_free(c->lc);
 }
 
 static int xsend(struct xch *c, uint64_t v)
 {
 	if (c->kind != K_CONDVAR)
-		return lws_chan_send(c->lc, &v);
+		return lwsw_chan_send(c->lc, &v);
 	condchan_send(&c->cc, v);
 	return 0;
 }
@@ -189,7 +189,7 @@ static int xsend(struct xch *c, uint64_t v)
 static int xrecv(struct xch *c, uint64_t *v)
 {
 	if (c->kind != K_CONDVAR)
-		return lws_chan_recv(c->lc, v);
+		return lwsw_chan_recv(c->lc, v);
 	*v = condchan_recv(&c->cc);
 	return *v == EXIT_TOKEN ? -EPIPE : 0;
 }
@@ -197,7 +197,7 @@ static int xrecv(struct xch *c, uint64_t *v)
 static int xsendrecv(struct xch *tx, uint64_t out, struct xch *rx, uint64_t *in)
 {
 	if (tx->kind != K_CONDVAR)
-		return lws_chan_sendrecv(tx->lc, &out, rx->lc, in);
+		return lwsw_chan_sendrecv(tx->lc, &out, rx->lc, in);
 	condchan_send(&tx->cc, out);
 	return xrecv(rx, in);
 }
@@ -208,8 +208,8 @@ static void xclose(struct xch *c, long nrecv)
 	int rc;
 
 	if (c->kind != K_CONDVAR) {
-		if ((rc = lws_chan_close(c->lc)))
-			die("lws_chan_close", rc);
+		if ((rc = lwsw_chan_close(c->lc)))
+			die("lwsw_chan_close", rc);
 		return;
 	}
 	for (long i = 0; i < nrecv; i++)
@@ -220,7 +220,7 @@ static void xclose(struct xch *c, long nrecv)
 
 struct unit {
 	pthread_t t;
-	lws_co_id_t co;
+	lwsw_co_id_t co;
 };
 
 static void spawn(enum kind kind, struct unit *u, void *(*fn)(void *), void *arg)
@@ -228,8 +228,8 @@ static void spawn(enum kind kind, struct unit *u, void *(*fn)(void *), void *arg
 	int rc;
 
 	if (kind == K_CORO) {
-		if ((rc = lws_co_spawn(&u->co, fn, arg)))
-			die("lws_co_spawn", rc);
+		if ((rc = lwsw_co_spawn(&u->co, fn, arg)))
+			die("lwsw_co_spawn", rc);
 	} else if ((rc = pthread_create(&u->t, &tattr, fn, arg))) {
 		die("pthread_create", rc);
 	}
@@ -241,7 +241,7 @@ static void *join(enum kind kind, struct unit *u)
 	int rc;
 
 	if (kind == K_CORO)
-		rc = lws_co_join(u->co, &res);
+		rc = lwsw_co_join(u->co, &res);
 	else
 		rc = pthread_join(u->t, &res);
 	if (rc)
@@ -495,21 +495,21 @@ static void memory_rows(const struct impl *im, long n, long want, long rss0, lon
 static void bench_memory_coro(const struct impl *im)
 {
 	long want = quick ? 10000 : 100000, n, rss0, rss1, k0, k1;
-	struct lws_co_attr attr;
+	struct lwsw_co_attr attr;
 	int rc;
 
 	n = maps_make_room(want, 2);
 	if (n < 1000)
 		die("memory: vm.max_map_count too low", ENOMEM);
-	lws_co_attr_init(&attr);
-	attr.flags = LWS_CO_DETACHED;
+	lwsw_co_attr_init(&attr);
+	attr.flags = LWSW_CO_DETACHED;
 	xmake(&mem_ch, im->kind, 0);
 	sleep_ms(50);
 	rss0 = bench_rss();
 	k0 = bench_kmem();
 	for (long i = 0; i < n; i++)
-		if ((rc = lws_co_spawn_attr(NULL, &attr, mem_unit, NULL)))
-			die("lws_co_spawn", rc);
+		if ((rc = lwsw_co_spawn_attr(NULL, &attr, mem_unit, NULL)))
+			die("lwsw_co_spawn", rc);
 	while (atomic_load(&mem_started) < n)
 		sleep_ms(5);
 	rss1 = bench_rss_settled();
@@ -561,7 +561,7 @@ static void *ring_member(void *arg)
 	int rc;
 
 	if (rg->kind != K_CORO) {
-		lws_stats_reset();
+		lwsw_stats_reset();
 		bench_thread_csw(&v0, &iv);
 	}
 	atomic_fetch_add(&rg->started, 1);
@@ -570,13 +570,13 @@ static void *ring_member(void *arg)
 	rc = xrecv(&m->ch, &v);
 	while (!rc) {
 		if (v & CENSUS) {
-			struct lws_stats st;
+			struct lwsw_stats st;
 
 			if (rg->kind != K_CORO) {
 				bench_thread_csw(&v1, &iv);
 				m->vcsw = v1 - v0;
 			}
-			if (rg->kind == K_THREADS && !lws_stats_get(&st)) {
+			if (rg->kind == K_THREADS && !lwsw_stats_get(&st)) {
 				m->sys_switchto = st.sys_switchto;
 				m->syscalls = st.sys_switchto + st.sys_wake + st.sys_wait +
 					      st.sys_futex_wake + st.sys_futex_wait;
@@ -587,7 +587,7 @@ static void *ring_member(void *arg)
 				rc = xsendrecv(next, v - 1, &m->ch, &v);
 			/* Count from here: the next census sees the runs only. */
 			if (rg->kind != K_CORO) {
-				lws_stats_reset();
+				lwsw_stats_reset();
 				bench_thread_csw(&v0, &iv);
 			}
 			continue;
@@ -1004,7 +1004,7 @@ static void bench_throughput(void)
 /* ---- chan-pingpong (coro) ---- */
 
 struct pp {
-	lws_chan_t *req, *rep;
+	lwsw_chan_t *req, *rep;
 	long rounds;
 };
 
@@ -1014,14 +1014,14 @@ static void *pp_server(void *arg)
 	uint64_t v = 0, r;
 	int rc;
 
-	rc = lws_chan_recv(pp->req, &v);
+	rc = lwsw_chan_recv(pp->req, &v);
 	for (long i = 0; !rc && i < pp->rounds - 1; i++) {
 		r = v + 1;
-		rc = lws_chan_sendrecv(pp->rep, &r, pp->req, &v);
+		rc = lwsw_chan_sendrecv(pp->rep, &r, pp->req, &v);
 	}
 	r = v + 1;
 	if (!rc)
-		rc = lws_chan_send(pp->rep, &r);
+		rc = lwsw_chan_send(pp->rep, &r);
 	if (rc)
 		die("chan-pingpong server", rc);
 	return NULL;
@@ -1039,7 +1039,7 @@ static void pp_run(void *p)
 	spawn(K_CORO, &u, pp_server, pp);
 	clock_start(&t0, &c0);
 	for (uint64_t i = 0; !rc && i < (uint64_t)r->cur_n; i++) {
-		rc = lws_chan_sendrecv(pp->req, &i, pp->rep, &v);
+		rc = lwsw_chan_sendrecv(pp->req, &i, pp->rep, &v);
 		if (!rc && v != i + 1)
 			fail("chan-pingpong coro: reply %llu to request %llu",
 			     (unsigned long long)v, (unsigned long long)i);
@@ -1059,14 +1059,14 @@ static void bench_pingpong(void)
 	for (int i = 0; i < nimpls; i++) {
 		if (impls[i].kind != K_CORO)
 			continue;
-		if ((rc = lws_chan_make(&pp.req, sizeof(uint64_t), 0)) ||
-		    (rc = lws_chan_make(&pp.rep, sizeof(uint64_t), 0)))
-			die("lws_chan_make", rc);
+		if ((rc = lwsw_chan_make(&pp.req, sizeof(uint64_t), 0)) ||
+		    (rc = lwsw_chan_make(&pp.rep, sizeof(uint64_t), 0)))
+			die("lwsw_chan_make", rc);
 		row_init(&row, &impls[i], "ns_per_roundtrip", "cpu_ns_per_roundtrip", pp_run,
 			 &pp, 1000);
 		run_case("chan-pingpong", &row, 1);
-		lws_chan_free(pp.req);
-		lws_chan_free(pp.rep);
+		lwsw_chan_free(pp.req);
+		lwsw_chan_free(pp.rep);
 	}
 }
 
@@ -1138,14 +1138,14 @@ int main(int argc, char **argv)
 	target_ns = quick ? 20e6 : 200e6;
 	nring = quick ? NRING_MAX - 1 : NRING_MAX;
 	prog_t0 = bench_now_ns();
-	rc = lws_init();
+	rc = lwsw_init();
 	if (rc && rc != -ENOENT)
-		die("lws_init", rc);
+		die("lwsw_init", rc);
 	bench_set_kernel(host);
 
 	if (in_list(want, "threads")) {
 		impls[nimpls].kind = K_THREADS;
-		snprintf(impls[nimpls++].name, sizeof(impls[0].name), "threads-%s", lws_backend());
+		snprintf(impls[nimpls++].name, sizeof(impls[0].name), "threads-%s", lwsw_backend());
 	}
 	if (in_list(want, "condvar")) {
 		impls[nimpls].kind = K_CONDVAR;
@@ -1161,8 +1161,8 @@ int main(int argc, char **argv)
 	pthread_attr_init(&tattr);
 	if ((rc = pthread_attr_setstacksize(&tattr, THREAD_STACK)))
 		die("pthread_attr_setstacksize", rc);
-	if (coro && (rc = lws_co_start(NULL)))
-		die("lws_co_start", rc);
+	if (coro && (rc = lwsw_co_start(NULL)))
+		die("lwsw_co_start", rc);
 	{
 		/* Everything stays alive to the end: every impl's rings. */
 		long units = 0, threads = 0;
@@ -1177,8 +1177,8 @@ int main(int argc, char **argv)
 	if (header)
 		bench_header();
 	note("backend %s, %s, %ld CPUs, coroutine workers %u, thread stacks %d KiB",
-	     lws_backend(), quick ? "quick" : "full", sysconf(_SC_NPROCESSORS_ONLN),
-	     lws_co_workers(), THREAD_STACK / 1024);
+	     lwsw_backend(), quick ? "quick" : "full", sysconf(_SC_NPROCESSORS_ONLN),
+	     lwsw_co_workers(), THREAD_STACK / 1024);
 
 	if (in_list(only, "fanout")) {
 		note("fanout ...");

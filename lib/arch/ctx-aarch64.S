@@ -3,8 +3,8 @@
  * ctx-aarch64.S — the coroutine context switch, AArch64 (AAPCS64).
  *
  * C prototypes (lib/arch/ctx.h):
- *	void lws_ctx_switch(void **save_sp, void *to_sp);
- *	void lws_ctx_trampoline(void);	(only ever "returned" into)
+ *	void lwsw_ctx_switch(void **save_sp, void *to_sp);
+ *	void lwsw_ctx_trampoline(void);	(only ever "returned" into)
  *
  * ABI: Procedure Call Standard for the Arm 64-bit Architecture (AAPCS64),
  * §6.1.1: x19–x29 and sp are callee-saved, x30 (LR) holds our return
@@ -13,7 +13,7 @@
  * context keeps its own rounding mode, as on x86-64 with MXCSR.
  *
  * Frame pushed on the stack of the context being left (struct
- * lws_ctx_frame, offsets from the saved stack pointer; ctx.h asserts them):
+ * lwsw_ctx_frame, offsets from the saved stack pointer; ctx.h asserts them):
  *	0x00  d8,  d9		0x40  x19, x20	(new: entry function, argument)
  *	0x10  d10, d11		0x50  x21, x22
  *	0x20  d12, d13		0x60  x23, x24
@@ -29,15 +29,15 @@
 #if defined(__aarch64__)
 
 	.text
-	.globl	lws_ctx_switch
-	.hidden	lws_ctx_switch
-	.type	lws_ctx_switch, %function
-	.globl	lws_ctx_switch_ret
-	.hidden	lws_ctx_switch_ret
-	.type	lws_ctx_switch_ret, %function
+	.globl	lwsw_ctx_switch
+	.hidden	lwsw_ctx_switch
+	.type	lwsw_ctx_switch, %function
+	.globl	lwsw_ctx_switch_ret
+	.hidden	lwsw_ctx_switch_ret
+	.type	lwsw_ctx_switch_ret, %function
 	.p2align 4
-lws_ctx_switch:
-lws_ctx_switch_ret:		/* the same here: this switch ends in ret anyway */			/* x0 = save_sp, x1 = to_sp */
+lwsw_ctx_switch:
+lwsw_ctx_switch_ret:		/* the same here: this switch ends in ret anyway */			/* x0 = save_sp, x1 = to_sp */
 	.cfi_startproc
 	hint	#34
 	sub	sp, sp, #0xb0
@@ -72,28 +72,28 @@ lws_ctx_switch_ret:		/* the same here: this switch ends in ret anyway */			/* x0
 	ldp	x27, x28, [sp, #0x80]
 	ldp	x29, x30, [sp, #0x90]
 	add	sp, sp, #0xb0
-	mov	x0, xzr		/* as lws_ctx_switch0(): returns 0 */
+	mov	x0, xzr		/* as lwsw_ctx_switch0(): returns 0 */
 	ret			/* to its x30 */
 	.cfi_endproc
-	.size	lws_ctx_switch, .-lws_ctx_switch
-	.size	lws_ctx_switch_ret, .-lws_ctx_switch_ret
+	.size	lwsw_ctx_switch, .-lwsw_ctx_switch
+	.size	lwsw_ctx_switch_ret, .-lwsw_ctx_switch_ret
 
-	/* int lws_ctx_switch0(): lws_ctx_switch() seen as returning 0. */
-	.globl	lws_ctx_switch0
-	.hidden	lws_ctx_switch0
-	.type	lws_ctx_switch0, %function
-	.set	lws_ctx_switch0, lws_ctx_switch
+	/* int lwsw_ctx_switch0(): lwsw_ctx_switch() seen as returning 0. */
+	.globl	lwsw_ctx_switch0
+	.hidden	lwsw_ctx_switch0
+	.type	lwsw_ctx_switch0, %function
+	.set	lwsw_ctx_switch0, lwsw_ctx_switch
 
 /*
  * A new context's first frame returns here with the entry function in
  * x19 and its argument in x20.  The undefined return address ends every
  * unwinder's walk here.
  */
-	.globl	lws_ctx_trampoline
-	.hidden	lws_ctx_trampoline
-	.type	lws_ctx_trampoline, %function
+	.globl	lwsw_ctx_trampoline
+	.hidden	lwsw_ctx_trampoline
+	.type	lwsw_ctx_trampoline, %function
 	.p2align 4
-lws_ctx_trampoline:
+lwsw_ctx_trampoline:
 	.cfi_startproc
 	.cfi_undefined x30
 	hint	#34
@@ -103,7 +103,7 @@ lws_ctx_trampoline:
 	blr	x19
 	brk	#0x3c		/* entry returned: a bug, trap loudly */
 	.cfi_endproc
-	.size	lws_ctx_trampoline, .-lws_ctx_trampoline
+	.size	lwsw_ctx_trampoline, .-lwsw_ctx_trampoline
 
 #endif /* __aarch64__ */
 

@@ -3,17 +3,17 @@
  * ctx-x86_64.S — the coroutine context switch, x86-64 System V.
  *
  * C prototypes (lib/arch/ctx.h):
- *	void lws_ctx_switch(void **save_sp, void *to_sp);
- *	void lws_ctx_trampoline(void);	(only ever "returned" into)
+ *	void lwsw_ctx_switch(void **save_sp, void *to_sp);
+ *	void lwsw_ctx_trampoline(void);	(only ever "returned" into)
  *
  * ABI: System V AMD64 psABI 1.0, §3.2.1 (rbx, rbp, rsp, r12–r15 belong
  * to the caller) and §3.2.3 (the MXCSR control bits and the x87 control
  * word are callee-saved).  Everything else is caller-saved, so a call to
- * lws_ctx_switch() may clobber it and we save nothing more.  The status
+ * lwsw_ctx_switch() may clobber it and we save nothing more.  The status
  * flags of MXCSR/x87 travel with the control bits; that is harmless.
  *
  * Frame pushed on the stack of the context being left (struct
- * lws_ctx_frame, offsets from the saved stack pointer; ctx.h asserts them):
+ * lwsw_ctx_frame, offsets from the saved stack pointer; ctx.h asserts them):
  *	0x00  MXCSR (4 bytes)
  *	0x04  x87 control word (2 bytes), 2 bytes padding
  *	0x08  r12		(new context: entry function)
@@ -46,12 +46,12 @@
 /*
  * Two entry points, the same switch but for the last instruction:
  *
- * lws_ctx_switch ends in an indirect jump, not "ret": between contexts
+ * lwsw_ctx_switch ends in an indirect jump, not "ret": between contexts
  * that call it from different places (a coroutine and the scheduler
  * loop) the return-stack predictor would expect our own caller and
  * mispredict every switch; an indirect jump is predicted from its history.
  *
- * lws_ctx_switch_ret ends in "ret", for switches between contexts that
+ * lwsw_ctx_switch_ret ends in "ret", for switches between contexts that
  * were all suspended at the same call site (coroutine to coroutine, e.g.
  * two yielding coroutines): there the return-stack entry pushed by our
  * caller's call is exactly where the resumed context returns, and so are
@@ -104,7 +104,7 @@
 	popq	%r15
 	popq	%rbx
 	popq	%rbp
-	xorl	%eax, %eax	/* as lws_ctx_switch0(): returns 0 */
+	xorl	%eax, %eax	/* as lwsw_ctx_switch0(): returns 0 */
 	.ifc	\tail, jmp
 	popq	%r8		/* its return address (0x38) */
 	/*
@@ -165,25 +165,25 @@
 	.endm
 
 	.text
-	CTX_SWITCH lws_ctx_switch, jmp
-	CTX_SWITCH lws_ctx_switch_ret, ret
+	CTX_SWITCH lwsw_ctx_switch, jmp
+	CTX_SWITCH lwsw_ctx_switch_ret, ret
 
-	/* int lws_ctx_switch0(): lws_ctx_switch() seen as returning 0. */
-	.globl	lws_ctx_switch0
-	.hidden	lws_ctx_switch0
-	.type	lws_ctx_switch0, @function
-	.set	lws_ctx_switch0, lws_ctx_switch
+	/* int lwsw_ctx_switch0(): lwsw_ctx_switch() seen as returning 0. */
+	.globl	lwsw_ctx_switch0
+	.hidden	lwsw_ctx_switch0
+	.type	lwsw_ctx_switch0, @function
+	.set	lwsw_ctx_switch0, lwsw_ctx_switch
 
 /*
  * A new context's first frame returns here, with the entry function in
  * r12 and its argument in r13 and rsp 16-byte aligned.  The undefined
  * return address ends every unwinder's walk (backtraces, gdb) here.
  */
-	.globl	lws_ctx_trampoline
-	.hidden	lws_ctx_trampoline
-	.type	lws_ctx_trampoline, @function
+	.globl	lwsw_ctx_trampoline
+	.hidden	lwsw_ctx_trampoline
+	.type	lwsw_ctx_trampoline, @function
 	.p2align 4
-lws_ctx_trampoline:
+lwsw_ctx_trampoline:
 	.cfi_startproc
 	.cfi_undefined rip
 	ENDBR
@@ -192,7 +192,7 @@ lws_ctx_trampoline:
 	callq	*%r12
 	ud2			/* entry returned: a bug, trap loudly */
 	.cfi_endproc
-	.size	lws_ctx_trampoline, .-lws_ctx_trampoline
+	.size	lwsw_ctx_trampoline, .-lwsw_ctx_trampoline
 
 #if defined(__CET__) && (__CET__ & 1)
 	/* GNU_PROPERTY_X86_FEATURE_1_AND = IBT only (see above). */

@@ -3,8 +3,8 @@
  * coro.h — internal to lib/coro: the coroutine descriptor, workers,
  * stacks and the sanitizer hooks.
  */
-#ifndef LWS_CORO_INTERNAL_H
-#define LWS_CORO_INTERNAL_H
+#ifndef LWSW_CORO_INTERNAL_H
+#define LWSW_CORO_INTERNAL_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,29 +17,29 @@
 #include "offsets.h"
 
 #if defined(__SANITIZE_ADDRESS__)
-# define LWS_ASAN 1
+# define LWSW_ASAN 1
 # include <sanitizer/asan_interface.h>
 # include <sanitizer/common_interface_defs.h>
 #endif
 #if defined(__SANITIZE_THREAD__)
-# define LWS_TSAN 1
+# define LWSW_TSAN 1
 # include <sanitizer/tsan_interface.h>
 #endif
 #if defined(__has_include)
 # if __has_include(<valgrind/valgrind.h>) && defined(__x86_64__)
-#  define LWS_VALGRIND 1
+#  define LWSW_VALGRIND 1
 #  include <valgrind/valgrind.h>
 # endif
 #endif
 
-#define LWS_CO_GUARD	4096u	/* guard page below every stack */
+#define LWSW_CO_GUARD	4096u	/* guard page below every stack */
 
-/* The public lws_co_* entry points: visible from liblwswitch.so even
+/* The public lwsw_co_* entry points: visible from liblwswitch.so even
  * when built with -fvisibility=hidden (everything else stays hidden). */
-#define LWS_CO_EXPORT __attribute__((visibility("default")))
+#define LWSW_CO_EXPORT __attribute__((visibility("default")))
 
 /* A stack: [base, base + guard) PROT_NONE, then @size usable bytes. */
-struct lws_stack {
+struct lwsw_stack {
 	void *base;
 	size_t size;
 	unsigned int vg_id;	/* Valgrind's stack id, 0 outside Valgrind */
@@ -51,19 +51,19 @@ enum { PS_EMPTY, PS_TOKEN, PS_PARKED, PS_TIMEDOUT };
 /* Low 32 bits of co->ctl (the high 32 bits are the slot generation). */
 enum { ST_FREE, ST_LIVE, ST_JOINSETUP, ST_JOINWAIT, ST_DETACHED, ST_DONE };
 
-struct lws_worker;
+struct lwsw_worker;
 
 /*
- * The fields lws_co_yield()'s fast path touches (sp, next, parker, idx)
+ * The fields lwsw_co_yield()'s fast path touches (sp, next, parker, idx)
  * come first: with the 64-byte alignment they share
  * one cache line, so a yield touches one line of each of the two
  * coroutines, and one of the worker.
  */
-struct lws_co {
+struct lwsw_co {
 	void *sp;			/* saved context; NULL before the first run */
-	struct lws_co *next;		/* run queue / free list */
-	struct lws_worker *worker;	/* worker that ran it last */
-	struct lws_parker parker;	/* .impl = this */
+	struct lwsw_co *next;		/* run queue / free list */
+	struct lwsw_worker *worker;	/* worker that ran it last */
+	struct lwsw_parker parker;	/* .impl = this */
 	uint8_t arrives;		/* 1: switched out where it runs arrived()
 					 * when resumed (switch_out(),
 					 * switch_direct()); 0 while it runs, or
@@ -80,45 +80,45 @@ struct lws_co {
 	void *(*fn)(void *);
 	void *arg;
 	void *result;
-	struct lws_parker *joiner;
+	struct lwsw_parker *joiner;
 	const char *name;
-	struct lws_stack stack;
+	struct lwsw_stack stack;
 	size_t want_stack;		/* requested stack size */
 	uint64_t fpctl;			/* initial FP control, from the spawner */
 	int64_t deadline;		/* timer: CLOCK_MONOTONIC ns */
 	_Atomic uint64_t ctl;		/* generation << 32 | ST_* */
 	_Atomic int pstate;		/* PS_* */
-#ifdef LWS_ASAN
+#ifdef LWSW_ASAN
 	void *asan_fake;
 #endif
-#ifdef LWS_TSAN
+#ifdef LWSW_TSAN
 	void *tsan_fiber;
 #endif
 } __attribute__((aligned(64)));
-_Static_assert(offsetof(struct lws_co, arrives) < 64 && offsetof(struct lws_co, idx) < 60,
+_Static_assert(offsetof(struct lwsw_co, arrives) < 64 && offsetof(struct lwsw_co, idx) < 60,
 	       "hot fields in one line");
 
-#define LWS_WORKER_STACK_CACHE	16
+#define LWSW_WORKER_STACK_CACHE	16
 
-struct lws_worker {
+struct lwsw_worker {
 	/* Shared run queue: FIFO, any thread pushes, owner pops, thieves take
 	 * half.  See also the local queue below and sched.c. */
 	pthread_mutex_t lock;
-	struct lws_co *head, *tail;
+	struct lwsw_co *head, *tail;
 	_Atomic unsigned int n;
 
 	void *sched_sp;			/* the scheduler loop's saved context */
-	struct lws_co *cur;		/* running coroutine, or NULL */
+	struct lwsw_co *cur;		/* running coroutine, or NULL */
 	/*
 	 * Local run queue: a FIFO that only this worker's own thread touches
 	 * (its loop and the coroutines it runs), hence no lock, no atomics;
 	 * never stolen.  Logically it comes before the shared queue above.
 	 */
-	struct lws_co *lhead, *ltail;
+	struct lwsw_co *lhead, *ltail;
 	unsigned int ln;
 	unsigned int fast;		/* fast yields, for the timer check */
 	int action;			/* why cur switched out: ACT_* */
-	struct lws_co *pending;		/* handed off: to publish as parked */
+	struct lwsw_co *pending;		/* handed off: to publish as parked */
 	unsigned int handoffs;		/* direct hand-offs/parks since the loop ran */
 	unsigned int id;
 	uint64_t rng;
@@ -127,35 +127,35 @@ struct lws_worker {
 	void *altstack;
 	size_t altstack_size;
 	unsigned int ncache;
-	struct lws_stack cache[LWS_WORKER_STACK_CACHE];
-#ifdef LWS_ASAN
+	struct lwsw_stack cache[LWSW_WORKER_STACK_CACHE];
+#ifdef LWSW_ASAN
 	void *asan_fake;
 	const void *asan_bottom;
 	size_t asan_size;
 #endif
-#ifdef LWS_TSAN
+#ifdef LWSW_TSAN
 	void *tsan_fiber;
 #endif
 } __attribute__((aligned(64)));
 
 /*
- * The lws_co_yield() fast path: in assembly on x86-64 (yield-x86_64.S,
+ * The lwsw_co_yield() fast path: in assembly on x86-64 (yield-x86_64.S,
  * one function from the checks to the jump into the next coroutine, no
- * call to lws_ctx_switch()), except in the sanitizer builds, whose fiber
+ * call to lwsw_ctx_switch()), except in the sanitizer builds, whose fiber
  * annotations go around the switch in C.  Elsewhere it is C (sched.c).
- * Either way lws__co_yield_c() is the whole of it in C, which the
+ * Either way lwsw__co_yield_c() is the whole of it in C, which the
  * assembly jumps to whenever its preconditions do not all hold.
  */
-#if defined(__x86_64__) && !defined(LWS_ASAN) && !defined(LWS_TSAN)
-# define LWS_YIELD_ASM 1
+#if defined(__x86_64__) && !defined(LWSW_ASAN) && !defined(LWSW_TSAN)
+# define LWSW_YIELD_ASM 1
 #endif
-int lws__co_yield_c(void);
+int lwsw__co_yield_c(void);
 
 /*
  * Hints every worker reads on every yield and rarely anybody writes, in
  * one cache line of their own (sched.c; the assembly reads them too).
  */
-struct lws_co_hints {
+struct lwsw_co_hints {
 	_Atomic int64_t next_deadline;	/* earliest timer; INT64_MAX: none */
 	/*
 	 * BUSY_IDLE times the number of idle workers (the counter of the
@@ -167,31 +167,31 @@ struct lws_co_hints {
 } __attribute__((aligned(64)));
 #define BUSY_TIMER	1
 #define BUSY_IDLE	2
-extern struct lws_co_hints lws__co_hints;
+extern struct lwsw_co_hints lwsw__co_hints;
 
-/* The worker the calling thread runs, or NULL (see lws_co_this_worker()). */
-extern __thread struct lws_worker *lws__co_worker __attribute__((tls_model("initial-exec")));
+/* The worker the calling thread runs, or NULL (see lwsw_co_this_worker()). */
+extern __thread struct lwsw_worker *lwsw__co_worker __attribute__((tls_model("initial-exec")));
 
 /*
- * The TLS word behind lws_parker_current()/lws_parker_set_current()
+ * The TLS word behind lwsw_parker_current()/lwsw_parker_set_current()
  * (defined with them, in lib/runtime.c or the tests' stand-in): the
  * coroutine-to-coroutine fast paths store to it directly instead of
- * calling lws_parker_set_current(), with the same meaning.
+ * calling lwsw_parker_set_current(), with the same meaning.
  */
-extern __thread struct lws_parker *lws__co_parker __attribute__((tls_model("initial-exec")));
+extern __thread struct lwsw_parker *lwsw__co_parker __attribute__((tls_model("initial-exec")));
 
 /* stack.c */
-int lws_stack_get(struct lws_worker *w, size_t size, struct lws_stack *st);
-void lws_stack_put(struct lws_worker *w, struct lws_stack *st);
-void lws_stack_drain(struct lws_worker *w);
-int lws_stack_signals_init(void);
-void lws_stack_signals_fini(void);
-int lws_stack_altstack_init(struct lws_worker *w);
-void lws_stack_altstack_fini(struct lws_worker *w);
-extern size_t lws_stack_default;
+int lwsw_stack_get(struct lwsw_worker *w, size_t size, struct lwsw_stack *st);
+void lwsw_stack_put(struct lwsw_worker *w, struct lwsw_stack *st);
+void lwsw_stack_drain(struct lwsw_worker *w);
+int lwsw_stack_signals_init(void);
+void lwsw_stack_signals_fini(void);
+int lwsw_stack_altstack_init(struct lwsw_worker *w);
+void lwsw_stack_altstack_fini(struct lwsw_worker *w);
+extern size_t lwsw_stack_default;
 
 /* sched.c */
-struct lws_worker *lws_co_this_worker(void);
-lws_co_id_t lws_co_id_of(struct lws_co *co);
+struct lwsw_worker *lwsw_co_this_worker(void);
+lwsw_co_id_t lwsw_co_id_of(struct lwsw_co *co);
 
-#endif /* LWS_CORO_INTERNAL_H */
+#endif /* LWSW_CORO_INTERNAL_H */

@@ -17,7 +17,7 @@
 # For liblwswitch: CORO_SRCS are the coroutine core's sources (each .S
 # assembles to nothing on the other architecture, so all of them can be
 # listed everywhere); they are also appended to LIB_EXTRA_SRCS.  The
-# public API is in include/lwswitch_coro.h, every entry point is lws_co_*
+# public API is in include/lwswitch_coro.h, every entry point is lwsw_co_*
 # with default visibility, the rest is hidden.
 
 CORO_SRCS	:= lib/coro/sched.c lib/coro/stack.c lib/coro/yield-x86_64.S \
@@ -29,7 +29,7 @@ CORO_HDRS	:= $(TOP)/include/lwswitch_coro.h $(TOP)/lib/coro/coro.h $(TOP)/lib/co
 
 # The channel library (lib/lib.mk's sources, without ours): the channel
 # tests link it; without it the tests use a stand-in for its
-# lws_parker_current()/lws_parker_set_current().
+# lwsw_parker_current()/lwsw_parker_set_current().
 CORO_LIBCHAN_SRCS := $(filter-out $(CORO_SRCS) $(LIB_EXTRA_SRCS),$(LIB_SRCS))
 ifneq ($(CORO_LIBCHAN_SRCS),)
 CORO_PARK_SRCS	:= $(CORO_LIBCHAN_SRCS)
@@ -111,7 +111,7 @@ $(BUILD)/$(1)/liblwswitch-coro.a: $(call coro_objs,$(1),$(CORO_SRCS))
 	@rm -f $$@
 	$$(if $$(filter coro-aarch64,$(1)),aarch64-linux-gnu-ar,$(AR)) rcs $$@ $$^
 
-$(BUILD)/$(1)/%: $(TOP)/tests/coro/%.c $(TOP)/tests/coro/common.h $(LWS_HARNESS) \
+$(BUILD)/$(1)/%: $(TOP)/tests/coro/%.c $(TOP)/tests/coro/common.h $(LWSW_HARNESS) \
 		 $(BUILD)/$(1)/liblwswitch-coro.a \
 		 $(call coro_objs,$(1),$(CORO_PARK_SRCS)) $(HARNESS)
 	$$(CORO_CC_$(1)) $(CORO_TEST_CFLAGS) $$(CORO_FLAGS_$(1)) -o $$@ $$< \
@@ -159,7 +159,7 @@ $(call coro_objs,coro-aarch64,$(CORO_SRCS) $(CORO_PARK_SRCS)): \
 $(BUILD)/coro/bench-switch: $(TOP)/bench/coro/switch.c $(BUILD)/coro/liblwswitch-coro.a \
 			    $(call coro_objs,coro,$(CORO_PARK_SRCS))
 	$(CC) -std=gnu11 $(WARNINGS) -O2 -g -pthread $(CORO_CPPFLAGS) \
-	  $(if $(CORO_CHAN_TESTS),-DLWS_BENCH_CHAN) -o $@ $< \
+	  $(if $(CORO_CHAN_TESTS),-DLWSW_BENCH_CHAN) -o $@ $< \
 	  $(call coro_objs,coro,$(CORO_PARK_SRCS)) $(BUILD)/coro/liblwswitch-coro.a
 
 bench-coro: $(BUILD)/coro/bench-switch

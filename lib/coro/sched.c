@@ -14,13 +14,13 @@
  *
  * Direct switches (coroutine to coroutine, no loop in between), all on
  * one worker and all made by its own thread:
- *  - yield (lws_co_yield()): the yielder goes to the tail of the local
+ *  - yield (lwsw_co_yield()): the yielder goes to the tail of the local
  *    queue, which no other thread can touch, and the local head runs; the
  *    switch is a tail call, so the resumed coroutine continues straight
  *    in its caller (it runs no arrived(): co->arrives stays 0).  On
  *    x86-64 without sanitizers the common case is one assembly function
  *    (yield-x86_64.S) that stores only w->lhead, w->cur, the current
- *    parker and the context; lws__co_yield_c() is the rest, and the
+ *    parker and the context; lwsw__co_yield_c() is the rest, and the
  *    reference for what the assembly does.
  *  - hand-off (co_handoff()) and park (park_direct()): the parking
  *    coroutine is not queued anywhere; the one switched to publishes the
@@ -52,11 +52,11 @@
  *
  * Idle workers sleep on a futex (wake_seq) with the earliest timer as
  * timeout; a push wakes one when some worker is idle (Dekker pattern on
- * the idle count, in lws__co_hints.busy, and the queue counts, seq_cst
+ * the idle count, in lwsw__co_hints.busy, and the queue counts, seq_cst
  * operations on both sides).
  *
  * Coroutine slots.  Descriptors live in chunks of 1024 that are never
- * freed before lws_co_stop(), so a stale id can always be looked at
+ * freed before lwsw_co_stop(), so a stale id can always be looked at
  * safely; an id is (generation << 32 | index + 1) and co->ctl holds the
  * generation and the join state in one atomic word, so lookup + state
  * change is a single compare-and-swap.
@@ -104,20 +104,20 @@ enum { TK_SLEEP = 1, TK_PARK };
 static struct {
 	_Atomic int running;
 	unsigned int nworkers;
-	struct lws_worker *workers;
+	struct lwsw_worker *workers;
 	_Atomic unsigned int rr;		/* round robin for thread spawns */
 
 	_Atomic int stopping;
 	_Atomic uint32_t wake_seq;		/* futex: idle workers */
-	_Atomic int32_t alive;			/* futex: lws_co_wait_all() */
+	_Atomic int32_t alive;			/* futex: lwsw_co_wait_all() */
 
 	pthread_mutex_t slot_lock;
-	struct lws_co *free_head;
+	struct lwsw_co *free_head;
 	_Atomic unsigned int nchunks;
-	struct lws_co *chunks[MAX_CHUNKS];
+	struct lwsw_co *chunks[MAX_CHUNKS];
 
 	pthread_mutex_t timer_lock;
-	struct lws_co **heap;
+	struct lwsw_co **heap;
 	unsigned int heap_n, heap_cap;
 	int armed;				/* BUSY_TIMER is set in the hints */
 } S = {
@@ -126,35 +126,35 @@ static struct {
 };
 
 /* next_deadline (INT64_MAX: no timer) and busy, see coro.h. */
-struct lws_co_hints lws__co_hints = { .next_deadline = INT64_MAX };
+struct lwsw_co_hints lwsw__co_hints = { .next_deadline = INT64_MAX };
 
-#ifdef LWS_YIELD_ASM
+#ifdef LWSW_YIELD_ASM
 /* The assembly's view of the structs (offsets.h). */
-_Static_assert(offsetof(struct lws_worker, n) == LWS_W_N, "offsets.h");
-_Static_assert(offsetof(struct lws_worker, cur) == LWS_W_CUR, "offsets.h");
-_Static_assert(offsetof(struct lws_worker, lhead) == LWS_W_LHEAD, "offsets.h");
-_Static_assert(offsetof(struct lws_worker, ltail) == LWS_W_LTAIL, "offsets.h");
-_Static_assert(offsetof(struct lws_co, sp) == LWS_CO_SP, "offsets.h");
-_Static_assert(offsetof(struct lws_co, next) == LWS_CO_NEXT, "offsets.h");
-_Static_assert(offsetof(struct lws_co, parker) == LWS_CO_PARKER, "offsets.h");
-_Static_assert(offsetof(struct lws_co, idx) == LWS_CO_IDX, "offsets.h");
-_Static_assert(sizeof(((struct lws_worker *)0)->n) == 4, "offsets.h");
-_Static_assert(offsetof(struct lws_co_hints, next_deadline) == LWS_HINTS_DEADLINE, "offsets.h");
-_Static_assert(offsetof(struct lws_co_hints, busy) == LWS_HINTS_BUSY, "offsets.h");
-_Static_assert(sizeof(lws__co_hints.busy) == 4, "offsets.h");
+_Static_assert(offsetof(struct lwsw_worker, n) == LWSW_W_N, "offsets.h");
+_Static_assert(offsetof(struct lwsw_worker, cur) == LWSW_W_CUR, "offsets.h");
+_Static_assert(offsetof(struct lwsw_worker, lhead) == LWSW_W_LHEAD, "offsets.h");
+_Static_assert(offsetof(struct lwsw_worker, ltail) == LWSW_W_LTAIL, "offsets.h");
+_Static_assert(offsetof(struct lwsw_co, sp) == LWSW_CO_SP, "offsets.h");
+_Static_assert(offsetof(struct lwsw_co, next) == LWSW_CO_NEXT, "offsets.h");
+_Static_assert(offsetof(struct lwsw_co, parker) == LWSW_CO_PARKER, "offsets.h");
+_Static_assert(offsetof(struct lwsw_co, idx) == LWSW_CO_IDX, "offsets.h");
+_Static_assert(sizeof(((struct lwsw_worker *)0)->n) == 4, "offsets.h");
+_Static_assert(offsetof(struct lwsw_co_hints, next_deadline) == LWSW_HINTS_DEADLINE, "offsets.h");
+_Static_assert(offsetof(struct lwsw_co_hints, busy) == LWSW_HINTS_BUSY, "offsets.h");
+_Static_assert(sizeof(lwsw__co_hints.busy) == 4, "offsets.h");
 #endif
 
 /* Initial-exec: one %fs-relative load, no __tls_get_addr(), on the fast paths. */
-__thread struct lws_worker *lws__co_worker __attribute__((tls_model("initial-exec")));
+__thread struct lwsw_worker *lwsw__co_worker __attribute__((tls_model("initial-exec")));
 
 /*
  * A coroutine may resume on another thread after any switch, so the
- * address of lws__co_worker must be recomputed after each one: an opaque call
+ * address of lwsw__co_worker must be recomputed after each one: an opaque call
  * (noipa: the compiler may not treat it as pure and reuse a result).
  */
-__attribute__((noipa)) struct lws_worker *lws_co_this_worker(void)
+__attribute__((noipa)) struct lwsw_worker *lwsw_co_this_worker(void)
 {
-	return lws__co_worker;
+	return lwsw__co_worker;
 }
 
 static int64_t now_ns(void)
@@ -188,13 +188,13 @@ static uint32_t ctl_gen(uint64_t c) { return (uint32_t)(c >> 32); }
 static uint32_t ctl_st(uint64_t c) { return (uint32_t)c; }
 static uint64_t ctl_mk(uint32_t gen, uint32_t st) { return (uint64_t)gen << 32 | st; }
 
-lws_co_id_t lws_co_id_of(struct lws_co *co)
+lwsw_co_id_t lwsw_co_id_of(struct lwsw_co *co)
 {
 	return (uint64_t)ctl_gen(atomic_load_explicit(&co->ctl, memory_order_relaxed)) << 32 |
 	       (co->idx + 1);
 }
 
-static struct lws_co *slot_lookup(lws_co_id_t id, uint32_t *gen)
+static struct lwsw_co *slot_lookup(lwsw_co_id_t id, uint32_t *gen)
 {
 	uint32_t lo = (uint32_t)id;
 	unsigned int n = atomic_load_explicit(&S.nchunks, memory_order_acquire);
@@ -205,24 +205,24 @@ static struct lws_co *slot_lookup(lws_co_id_t id, uint32_t *gen)
 	return &S.chunks[(lo - 1) >> CHUNK_SHIFT][(lo - 1) & (CHUNK_SIZE - 1)];
 }
 
-static const struct lws_parker_ops co_parker_ops;
+static const struct lwsw_parker_ops co_parker_ops;
 
-static struct lws_co *slot_alloc(int *err)
+static struct lwsw_co *slot_alloc(int *err)
 {
-	struct lws_co *co;
+	struct lwsw_co *co;
 
 	pthread_mutex_lock(&S.slot_lock);
 	if (!S.free_head) {
 		unsigned int n = atomic_load_explicit(&S.nchunks, memory_order_relaxed);
-		struct lws_co *chunk;
+		struct lwsw_co *chunk;
 
 		if (n == MAX_CHUNKS) {
 			pthread_mutex_unlock(&S.slot_lock);
 			*err = -EAGAIN;
 			return NULL;
 		}
-		/* Aligned: see struct lws_co (calloc() only promises 16). */
-		chunk = aligned_alloc(_Alignof(struct lws_co), CHUNK_SIZE * sizeof(*chunk));
+		/* Aligned: see struct lwsw_co (calloc() only promises 16). */
+		chunk = aligned_alloc(_Alignof(struct lwsw_co), CHUNK_SIZE * sizeof(*chunk));
 		if (chunk)
 			memset(chunk, 0, CHUNK_SIZE * sizeof(*chunk));
 		if (!chunk) {
@@ -248,7 +248,7 @@ static struct lws_co *slot_alloc(int *err)
 	return co;
 }
 
-static void slot_free(struct lws_co *co)
+static void slot_free(struct lwsw_co *co)
 {
 	pthread_mutex_lock(&S.slot_lock);
 	co->next = S.free_head;
@@ -261,19 +261,19 @@ static void slot_free(struct lws_co *co)
 /*
  * After a push: wake one idle worker if there is one.  The push's
  * seq_cst increment of w->n and this seq_cst load of the idle count
- * (lws__co_hints.busy) pair with the idle side's seq_cst increment of it
+ * (lwsw__co_hints.busy) pair with the idle side's seq_cst increment of it
  * and loads of the counts (any_work()): in the single total order one of them sees the other, so
  * a worker never sleeps on a non-empty queue nobody will signal.
  */
 static void wake_idle(void)
 {
-	if (atomic_load(&lws__co_hints.busy) >= BUSY_IDLE) {
+	if (atomic_load(&lwsw__co_hints.busy) >= BUSY_IDLE) {
 		atomic_fetch_add(&S.wake_seq, 1);
 		futex_wake(&S.wake_seq, 1);
 	}
 }
 
-static void rq_push(struct lws_worker *w, struct lws_co *co)
+static void rq_push(struct lwsw_worker *w, struct lwsw_co *co)
 {
 	co->next = NULL;
 	co->worker = w;
@@ -287,9 +287,9 @@ static void rq_push(struct lws_worker *w, struct lws_co *co)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static struct lws_co *rq_pop(struct lws_worker *w)
+static struct lwsw_co *rq_pop(struct lwsw_worker *w)
 {
-	struct lws_co *co;
+	struct lwsw_co *co;
 
 	if (!atomic_load_explicit(&w->n, memory_order_relaxed))
 		return NULL;
@@ -332,14 +332,14 @@ static struct lws_co *rq_pop(struct lws_worker *w)
  * nothing to do as the shared queue's coroutines are @w's already,
  * rq_steal() sets it for those it moves).
  */
-static inline struct lws_co *lq_tail(struct lws_worker *w)
+static inline struct lwsw_co *lq_tail(struct lwsw_worker *w)
 {
 	return w->ltail ? w->ltail : w->lhead;
 }
 
-static inline void lq_push(struct lws_worker *w, struct lws_co *co)
+static inline void lq_push(struct lwsw_worker *w, struct lwsw_co *co)
 {
-	struct lws_co *t = lq_tail(w);
+	struct lwsw_co *t = lq_tail(w);
 
 	co->next = NULL;
 	co->worker = w;
@@ -351,9 +351,9 @@ static inline void lq_push(struct lws_worker *w, struct lws_co *co)
 	w->ln++;
 }
 
-static inline struct lws_co *lq_pop(struct lws_worker *w)
+static inline struct lwsw_co *lq_pop(struct lwsw_worker *w)
 {
-	struct lws_co *co = w->lhead;
+	struct lwsw_co *co = w->lhead;
 
 	if (co) {
 		w->lhead = co->next;
@@ -366,9 +366,9 @@ static inline struct lws_co *lq_pop(struct lws_worker *w)
 }
 
 /* Owner: move the whole shared queue to the local tail. */
-static void rq_grab(struct lws_worker *w)
+static void rq_grab(struct lwsw_worker *w)
 {
-	struct lws_co *first, *last;
+	struct lwsw_co *first, *last;
 	unsigned int n;
 
 	pthread_mutex_lock(&w->lock);
@@ -389,7 +389,7 @@ static void rq_grab(struct lws_worker *w)
 }
 
 /* Owner: put the local queue back in front of the shared one, for thieves. */
-static void lq_spill(struct lws_worker *w)
+static void lq_spill(struct lwsw_worker *w)
 {
 	if (!w->lhead)
 		return;
@@ -409,13 +409,13 @@ static void lq_spill(struct lws_worker *w)
 static inline int others_idle(void)
 {
 	return S.nworkers > 1 &&
-	       atomic_load_explicit(&lws__co_hints.busy, memory_order_relaxed) >= BUSY_IDLE;
+	       atomic_load_explicit(&lwsw__co_hints.busy, memory_order_relaxed) >= BUSY_IDLE;
 }
 
 /* Take the first half (rounded up) of @v's queue: run one, queue the rest. */
-static struct lws_co *rq_steal(struct lws_worker *w, struct lws_worker *v)
+static struct lwsw_co *rq_steal(struct lwsw_worker *w, struct lwsw_worker *v)
 {
-	struct lws_co *first, *last;
+	struct lwsw_co *first, *last;
 	unsigned int n, take;
 
 	if (!atomic_load_explicit(&v->n, memory_order_relaxed))
@@ -455,9 +455,9 @@ static struct lws_co *rq_steal(struct lws_worker *w, struct lws_worker *v)
 }
 
 /* Make @co runnable: on the calling worker, else on the one it last ran on. */
-static void make_runnable(struct lws_co *co)
+static void make_runnable(struct lwsw_co *co)
 {
-	struct lws_worker *w = lws_co_this_worker();
+	struct lwsw_worker *w = lwsw_co_this_worker();
 
 	/*
 	 * On this worker's own thread, with nothing in the shared queue and
@@ -480,7 +480,7 @@ static void make_runnable(struct lws_co *co)
 
 /* ---- timers: a binary min-heap on co->deadline under S.timer_lock ---- */
 
-static void heap_set(unsigned int i, struct lws_co *co)
+static void heap_set(unsigned int i, struct lwsw_co *co)
 {
 	S.heap[i] = co;
 	co->heap_idx = (int32_t)i;
@@ -488,7 +488,7 @@ static void heap_set(unsigned int i, struct lws_co *co)
 
 static void heap_up(unsigned int i)
 {
-	struct lws_co *co = S.heap[i];
+	struct lwsw_co *co = S.heap[i];
 
 	while (i) {
 		unsigned int p = (i - 1) / 2;
@@ -503,7 +503,7 @@ static void heap_up(unsigned int i)
 
 static void heap_down(unsigned int i)
 {
-	struct lws_co *co = S.heap[i];
+	struct lwsw_co *co = S.heap[i];
 
 	for (;;) {
 		unsigned int c = 2 * i + 1;
@@ -522,21 +522,21 @@ static void heap_down(unsigned int i)
 
 static void heap_publish(void)
 {
-	atomic_store(&lws__co_hints.next_deadline, S.heap_n ? S.heap[0]->deadline : INT64_MAX);
+	atomic_store(&lwsw__co_hints.next_deadline, S.heap_n ? S.heap[0]->deadline : INT64_MAX);
 	if (!!S.heap_n != S.armed) {
 		/* RMW: the idle count shares the word. */
 		S.armed = !!S.heap_n;
 		if (S.armed)
-			atomic_fetch_or(&lws__co_hints.busy, BUSY_TIMER);
+			atomic_fetch_or(&lwsw__co_hints.busy, BUSY_TIMER);
 		else
-			atomic_fetch_and(&lws__co_hints.busy, ~BUSY_TIMER);
+			atomic_fetch_and(&lwsw__co_hints.busy, ~BUSY_TIMER);
 	}
 }
 
-static void heap_remove(struct lws_co *co)
+static void heap_remove(struct lwsw_co *co)
 {
 	unsigned int i = (unsigned int)co->heap_idx;
-	struct lws_co *last = S.heap[--S.heap_n];
+	struct lwsw_co *last = S.heap[--S.heap_n];
 
 	co->heap_idx = -1;
 	if (i != S.heap_n) {
@@ -547,13 +547,13 @@ static void heap_remove(struct lws_co *co)
 }
 
 /* Lock held. */
-static void timer_add_locked(struct lws_co *co)
+static void timer_add_locked(struct lwsw_co *co)
 {
-	int64_t old = atomic_load(&lws__co_hints.next_deadline);
+	int64_t old = atomic_load(&lwsw__co_hints.next_deadline);
 
 	if (S.heap_n == S.heap_cap) {
 		unsigned int cap = S.heap_cap ? 2 * S.heap_cap : 256;
-		struct lws_co **h = realloc(S.heap, cap * sizeof(*h));
+		struct lwsw_co **h = realloc(S.heap, cap * sizeof(*h));
 
 		if (!h) {
 			static const char msg[] = "lwswitch: out of memory for coroutine timers\n";
@@ -577,7 +577,7 @@ static void timer_add_locked(struct lws_co *co)
 }
 
 /* A park's deadline passed (timer lock held). */
-static void timer_park_expired(struct lws_co *co)
+static void timer_park_expired(struct lwsw_co *co)
 {
 	for (;;) {
 		int s = atomic_load(&co->pstate);
@@ -601,14 +601,14 @@ static void timers_run(void)
 {
 	int64_t now;
 
-	if (atomic_load_explicit(&lws__co_hints.next_deadline, memory_order_relaxed) == INT64_MAX)
+	if (atomic_load_explicit(&lwsw__co_hints.next_deadline, memory_order_relaxed) == INT64_MAX)
 		return;
 	now = now_ns();
-	if (atomic_load_explicit(&lws__co_hints.next_deadline, memory_order_relaxed) > now)
+	if (atomic_load_explicit(&lwsw__co_hints.next_deadline, memory_order_relaxed) > now)
 		return;
 	pthread_mutex_lock(&S.timer_lock);
 	while (S.heap_n && S.heap[0]->deadline <= now) {
-		struct lws_co *co = S.heap[0];
+		struct lwsw_co *co = S.heap[0];
 
 		heap_remove(co);
 		if (co->tkind == TK_SLEEP)
@@ -623,22 +623,22 @@ static void timers_run(void)
 /* ---- switching ---- */
 
 /* From the scheduler loop of @w into @co. */
-static void switch_in(struct lws_worker *w, struct lws_co *co)
+static void switch_in(struct lwsw_worker *w, struct lwsw_co *co)
 {
-#ifdef LWS_ASAN
-	__sanitizer_start_switch_fiber(&w->asan_fake, (char *)co->stack.base + LWS_CO_GUARD,
+#ifdef LWSW_ASAN
+	__sanitizer_start_switch_fiber(&w->asan_fake, (char *)co->stack.base + LWSW_CO_GUARD,
 				       co->stack.size);
 #endif
-#ifdef LWS_TSAN
+#ifdef LWSW_TSAN
 	__tsan_switch_to_fiber(co->tsan_fiber, 0);
 #endif
-	lws_ctx_switch(&w->sched_sp, co->sp);
-#ifdef LWS_ASAN
+	lwsw_ctx_switch(&w->sched_sp, co->sp);
+#ifdef LWSW_ASAN
 	__sanitizer_finish_switch_fiber(w->asan_fake, NULL, NULL);
 #endif
 }
 
-static void after_park(struct lws_worker *w, struct lws_co *co);
+static void after_park(struct lwsw_worker *w, struct lwsw_co *co);
 
 /*
  * Called on a coroutine's stack when it has just been switched to: if it
@@ -646,16 +646,16 @@ static void after_park(struct lws_worker *w, struct lws_co *co);
  * (co_handoff), that one's context is saved now and its park can be
  * published.
  */
-static void arrived(struct lws_co *co)
+static void arrived(struct lwsw_co *co)
 {
-	struct lws_worker *w = lws_co_this_worker();
+	struct lwsw_worker *w = lwsw_co_this_worker();
 
-#ifdef LWS_ASAN
+#ifdef LWSW_ASAN
 	__sanitizer_finish_switch_fiber(co->asan_fake, NULL, NULL);
 #endif
 	co->arrives = 0;
 	if (w->pending) {
-		struct lws_co *p = w->pending;
+		struct lwsw_co *p = w->pending;
 
 		w->pending = NULL;
 		after_park(w, p);
@@ -663,20 +663,20 @@ static void arrived(struct lws_co *co)
 }
 
 /* From the running coroutine back to its worker's loop, which does @act. */
-static void switch_out(struct lws_co *co, int act)
+static void switch_out(struct lwsw_co *co, int act)
 {
-	struct lws_worker *w = lws_co_this_worker();
+	struct lwsw_worker *w = lwsw_co_this_worker();
 
 	w->action = act;
 	co->arrives = 1;		/* resumed in arrived() */
-#ifdef LWS_ASAN
+#ifdef LWSW_ASAN
 	__sanitizer_start_switch_fiber(act == ACT_EXIT ? NULL : &co->asan_fake,
 				       w->asan_bottom, w->asan_size);
 #endif
-#ifdef LWS_TSAN
+#ifdef LWSW_TSAN
 	__tsan_switch_to_fiber(w->tsan_fiber, 0);
 #endif
-	lws_ctx_switch(&co->sp, w->sched_sp);
+	lwsw_ctx_switch(&co->sp, w->sched_sp);
 	arrived(co);
 }
 
@@ -687,26 +687,26 @@ static void switch_out(struct lws_co *co, int act)
  * this switch is complete), or parked with its park to be published by
  * @t on arrival (w->pending).
  */
-static void switch_direct(struct lws_worker *w, struct lws_co *co, struct lws_co *t)
+static void switch_direct(struct lwsw_worker *w, struct lwsw_co *co, struct lwsw_co *t)
 {
 	t->worker = w;
 	w->cur = t;
 	co->arrives = 1;			/* resumed in arrived() */
-	lws__co_parker = &t->parker;		/* lws_parker_set_current() */
-#ifdef LWS_ASAN
-	__sanitizer_start_switch_fiber(&co->asan_fake, (char *)t->stack.base + LWS_CO_GUARD,
+	lwsw__co_parker = &t->parker;		/* lwsw_parker_set_current() */
+#ifdef LWSW_ASAN
+	__sanitizer_start_switch_fiber(&co->asan_fake, (char *)t->stack.base + LWSW_CO_GUARD,
 				       t->stack.size);
 #endif
-#ifdef LWS_TSAN
+#ifdef LWSW_TSAN
 	__tsan_switch_to_fiber(t->tsan_fiber, 0);
 #endif
-	lws_ctx_switch_ret(&co->sp, t->sp);
+	lwsw_ctx_switch_ret(&co->sp, t->sp);
 	arrived(co);
 }
 
 static void co_entry(void *p)
 {
-	struct lws_co *co = p;
+	struct lwsw_co *co = p;
 
 	arrived(co);
 	co->result = co->fn(co->arg);
@@ -716,14 +716,14 @@ static void co_entry(void *p)
 
 /* ---- the scheduler loop ---- */
 
-static void co_finish(struct lws_worker *w, struct lws_co *co)
+static void co_finish(struct lwsw_worker *w, struct lwsw_co *co)
 {
-	struct lws_parker *joiner = NULL;
+	struct lwsw_parker *joiner = NULL;
 
 	if (co->stack.base)
-		lws_stack_put(w, &co->stack);
+		lwsw_stack_put(w, &co->stack);
 	co->sp = NULL;
-#ifdef LWS_TSAN
+#ifdef LWSW_TSAN
 	if (co->tsan_fiber) {
 		__tsan_destroy_fiber(co->tsan_fiber);
 		co->tsan_fiber = NULL;
@@ -760,12 +760,12 @@ static void co_finish(struct lws_worker *w, struct lws_co *co)
 out:
 	/* The joiner parks until this unpark; it frees the slot after. */
 	if (joiner)
-		lws_unpark(joiner);
+		lwsw_unpark(joiner);
 	if (atomic_fetch_sub(&S.alive, 1) == 1)
 		futex_wake((void *)&S.alive, INT_MAX);
 }
 
-static void after_park(struct lws_worker *w, struct lws_co *co)
+static void after_park(struct lwsw_worker *w, struct lwsw_co *co)
 {
 	for (;;) {
 		int s = PS_EMPTY;
@@ -786,10 +786,10 @@ static void after_park(struct lws_worker *w, struct lws_co *co)
 	}
 }
 
-static void run_one(struct lws_worker *w, struct lws_co *co)
+static void run_one(struct lwsw_worker *w, struct lwsw_co *co)
 {
 	if (!co->sp) {
-		int err = lws_stack_get(w, co->want_stack, &co->stack);
+		int err = lwsw_stack_get(w, co->want_stack, &co->stack);
 
 		if (err) {
 			co->err = err;
@@ -797,12 +797,12 @@ static void run_one(struct lws_worker *w, struct lws_co *co)
 			co_finish(w, co);
 			return;
 		}
-		co->sp = lws_ctx_make((char *)co->stack.base + LWS_CO_GUARD + co->stack.size,
+		co->sp = lwsw_ctx_make((char *)co->stack.base + LWSW_CO_GUARD + co->stack.size,
 				      co_entry, co, co->fpctl);
-#ifdef LWS_ASAN
+#ifdef LWSW_ASAN
 		co->asan_fake = NULL;	/* not the last user's of this slot */
 #endif
-#ifdef LWS_TSAN
+#ifdef LWSW_TSAN
 		co->tsan_fiber = __tsan_create_fiber(0);
 #endif
 	}
@@ -810,9 +810,9 @@ static void run_one(struct lws_worker *w, struct lws_co *co)
 	w->cur = co;
 	w->action = ACT_NONE;
 	w->handoffs = 0;
-	lws_parker_set_current(&co->parker);
+	lwsw_parker_set_current(&co->parker);
 	switch_in(w, co);
-	lws_parker_set_current(NULL);
+	lwsw_parker_set_current(NULL);
 	co = w->cur;		/* not @co if it handed off to another */
 	w->cur = NULL;
 
@@ -862,10 +862,10 @@ static int any_work(void)
 	return 0;
 }
 
-static struct lws_co *next_runnable(struct lws_worker *w)
+static struct lwsw_co *next_runnable(struct lwsw_worker *w)
 {
 	for (;;) {
-		struct lws_co *co;
+		struct lwsw_co *co;
 		uint32_t seq;
 		int64_t next, timeout;
 
@@ -889,7 +889,7 @@ static struct lws_co *next_runnable(struct lws_worker *w)
 			unsigned int start = (unsigned int)(xorshift(&w->rng) % S.nworkers);
 
 			for (unsigned int i = 0; i < S.nworkers; i++) {
-				struct lws_worker *v = &S.workers[(start + i) % S.nworkers];
+				struct lwsw_worker *v = &S.workers[(start + i) % S.nworkers];
 
 				if (v != w && (co = rq_steal(w, v)))
 					return co;
@@ -898,14 +898,14 @@ static struct lws_co *next_runnable(struct lws_worker *w)
 
 		/* Idle: announce, re-check, sleep. */
 		seq = atomic_load(&S.wake_seq);
-		atomic_fetch_add(&lws__co_hints.busy, BUSY_IDLE);
+		atomic_fetch_add(&lwsw__co_hints.busy, BUSY_IDLE);
 		if (any_work() || atomic_load(&S.stopping)) {
-			atomic_fetch_sub(&lws__co_hints.busy, BUSY_IDLE);
+			atomic_fetch_sub(&lwsw__co_hints.busy, BUSY_IDLE);
 			if (atomic_load(&S.stopping) && !any_work())
 				return NULL;
 			continue;
 		}
-		next = atomic_load(&lws__co_hints.next_deadline);
+		next = atomic_load(&lwsw__co_hints.next_deadline);
 		timeout = -1;
 		if (next != INT64_MAX) {
 			timeout = next - now_ns();
@@ -914,20 +914,20 @@ static struct lws_co *next_runnable(struct lws_worker *w)
 		}
 		if (timeout != 0)
 			futex_wait(&S.wake_seq, seq, timeout);
-		atomic_fetch_sub(&lws__co_hints.busy, BUSY_IDLE);
+		atomic_fetch_sub(&lwsw__co_hints.busy, BUSY_IDLE);
 	}
 }
 
 static void *worker_main(void *arg)
 {
-	struct lws_worker *w = arg;
-	struct lws_co *co;
+	struct lwsw_worker *w = arg;
+	struct lwsw_co *co;
 
-	lws__co_worker = w;
-#ifdef LWS_TSAN
+	lwsw__co_worker = w;
+#ifdef LWSW_TSAN
 	w->tsan_fiber = __tsan_get_current_fiber();
 #endif
-#ifdef LWS_ASAN
+#ifdef LWSW_ASAN
 	{
 		pthread_attr_t a;
 		void *lo;
@@ -941,18 +941,18 @@ static void *worker_main(void *arg)
 #endif
 	while ((co = next_runnable(w)))
 		run_one(w, co);
-	lws_stack_drain(w);
-	lws_stack_altstack_fini(w);
-	lws__co_worker = NULL;
+	lwsw_stack_drain(w);
+	lwsw_stack_altstack_fini(w);
+	lwsw__co_worker = NULL;
 	return NULL;
 }
 
 /* Thread start: the alternate signal stack is set up on the worker itself. */
 static void *worker_start(void *arg)
 {
-	struct lws_worker *w = arg;
+	struct lwsw_worker *w = arg;
 
-	if (lws_stack_altstack_init(w)) {
+	if (lwsw_stack_altstack_init(w)) {
 		/* Run without one: an overflow then dies without the message. */
 	}
 	return worker_main(w);
@@ -960,14 +960,14 @@ static void *worker_start(void *arg)
 
 /* ---- the coroutine parker ---- */
 
-static struct lws_co *current_co(void)
+static struct lwsw_co *current_co(void)
 {
-	struct lws_worker *w = lws_co_this_worker();
+	struct lwsw_worker *w = lwsw_co_this_worker();
 
 	return w ? w->cur : NULL;
 }
 
-static void timer_cancel_park(struct lws_co *co);
+static void timer_cancel_park(struct lwsw_co *co);
 
 /*
  * The direct-switch budget of @w (hand-offs and direct parks since the
@@ -978,11 +978,11 @@ static void timer_cancel_park(struct lws_co *co);
  */
 #define HANDOFF_MAX 64
 
-static inline int direct_ok(struct lws_worker *w, struct lws_co *next)
+static inline int direct_ok(struct lwsw_worker *w, struct lwsw_co *next)
 {
 	if (w->handoffs < HANDOFF_MAX)
 		return 1;
-	if (atomic_load_explicit(&lws__co_hints.next_deadline, memory_order_relaxed) != INT64_MAX ||
+	if (atomic_load_explicit(&lwsw__co_hints.next_deadline, memory_order_relaxed) != INT64_MAX ||
 	    others_idle() || atomic_load_explicit(&w->n, memory_order_relaxed) ||
 	    (w->lhead && (w->lhead != next || w->ln > 1)))
 		return 0;
@@ -997,10 +997,10 @@ static inline int direct_ok(struct lws_worker *w, struct lws_co *next)
  * publishes our park on arrival (w->pending), as after a hand-off.  0:
  * not possible, go through the loop.
  */
-static int park_direct(struct lws_co *co)
+static int park_direct(struct lwsw_co *co)
 {
-	struct lws_worker *w = lws_co_this_worker();
-	struct lws_co *next;
+	struct lwsw_worker *w = lwsw_co_this_worker();
+	struct lwsw_co *next;
 
 	if (!w || w->cur != co)
 		return 0;
@@ -1014,9 +1014,9 @@ static int park_direct(struct lws_co *co)
 	return 1;
 }
 
-static int co_park(struct lws_parker *self, int64_t deadline_ns)
+static int co_park(struct lwsw_parker *self, int64_t deadline_ns)
 {
-	struct lws_co *co = self->impl;
+	struct lwsw_co *co = self->impl;
 	int s = PS_TOKEN;
 	int ret;
 
@@ -1042,7 +1042,7 @@ static int co_park(struct lws_parker *self, int64_t deadline_ns)
 }
 
 /* Back from a park with a deadline: no timer may outlive it. */
-static void timer_cancel_park(struct lws_co *co)
+static void timer_cancel_park(struct lwsw_co *co)
 {
 	int s = PS_TIMEDOUT;
 
@@ -1055,9 +1055,9 @@ static void timer_cancel_park(struct lws_co *co)
 	pthread_mutex_unlock(&S.timer_lock);
 }
 
-static void co_unpark(struct lws_parker *p)
+static void co_unpark(struct lwsw_parker *p)
 {
-	struct lws_co *co = p->impl;
+	struct lwsw_co *co = p->impl;
 
 	for (;;) {
 		int s = atomic_load(&co->pstate);
@@ -1091,23 +1091,23 @@ static void co_unpark(struct lws_parker *p)
  * gets a turn (timers, the rest of the queue).
  * Otherwise: unpark + park.
  */
-static int co_handoff(struct lws_parker *self, struct lws_parker *target,
+static int co_handoff(struct lwsw_parker *self, struct lwsw_parker *target,
 		      int64_t deadline_ns)
 {
-	struct lws_co *co = self->impl, *t;
-	struct lws_worker *w;
+	struct lwsw_co *co = self->impl, *t;
+	struct lwsw_worker *w;
 	int s, ret;
 
 	if (target->ops != &co_parker_ops || target == self)
 		goto slow;
-	w = lws_co_this_worker();
+	w = lwsw_co_this_worker();
 	if (!w || w->cur != co || !direct_ok(w, NULL))
 		goto slow;
 	t = target->impl;
 	s = PS_TOKEN;
 	if (atomic_load_explicit(&co->pstate, memory_order_relaxed) == PS_TOKEN &&
 	    atomic_compare_exchange_strong(&co->pstate, &s, PS_EMPTY)) {
-		lws_unpark(target);	/* our park returns at once anyway */
+		lwsw_unpark(target);	/* our park returns at once anyway */
 		return 0;
 	}
 	if (deadline_ns >= 0 && deadline_ns <= now_ns())
@@ -1133,23 +1133,23 @@ static int co_handoff(struct lws_parker *self, struct lws_parker *target,
 	return ret;
 
 slow:
-	lws_unpark(target);
+	lwsw_unpark(target);
 	return co_park(self, deadline_ns);
 }
 
-static const struct lws_parker_ops co_parker_ops = {
+static const struct lwsw_parker_ops co_parker_ops = {
 	.park = co_park,
 	.unpark = co_unpark,
 	.handoff = co_handoff,
 };
 
-/* A native thread's waiter for lws_co_join(): a futex token. */
+/* A native thread's waiter for lwsw_co_join(): a futex token. */
 struct thread_waiter {
-	struct lws_parker parker;
+	struct lwsw_parker parker;
 	_Atomic uint32_t token;
 };
 
-static int tw_park(struct lws_parker *self, int64_t deadline_ns)
+static int tw_park(struct lwsw_parker *self, int64_t deadline_ns)
 {
 	struct thread_waiter *t = self->impl;
 
@@ -1163,7 +1163,7 @@ static int tw_park(struct lws_parker *self, int64_t deadline_ns)
 	}
 }
 
-static void tw_unpark(struct lws_parker *p)
+static void tw_unpark(struct lwsw_parker *p)
 {
 	struct thread_waiter *t = p->impl;
 
@@ -1171,13 +1171,13 @@ static void tw_unpark(struct lws_parker *p)
 		futex_wake(&t->token, 1);
 }
 
-static const struct lws_parker_ops tw_ops = { .park = tw_park, .unpark = tw_unpark };
+static const struct lwsw_parker_ops tw_ops = { .park = tw_park, .unpark = tw_unpark };
 
 /* ---- the API ---- */
 
-LWS_CO_EXPORT void lws_co_attr_init(struct lws_co_attr *attr)
+LWSW_CO_EXPORT void lwsw_co_attr_init(struct lwsw_co_attr *attr)
 {
-	attr->stack_size = lws_stack_default;
+	attr->stack_size = lwsw_stack_default;
 	attr->name = NULL;
 	attr->flags = 0;
 }
@@ -1186,26 +1186,26 @@ static int check_stack(size_t size, size_t *rounded)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (size < LWS_CO_STACK_MIN)
+	if (size < LWSW_CO_STACK_MIN)
 		return -EINVAL;
-	if (size > LWS_CO_STACK_MAX)
+	if (size > LWSW_CO_STACK_MAX)
 		return -E2BIG;
 	*rounded = (size + page - 1) & ~(page - 1);
 	return 0;
 }
 
-LWS_CO_EXPORT int lws_co_start(const struct lws_co_config *cfg)
+LWSW_CO_EXPORT int lwsw_co_start(const struct lwsw_co_config *cfg)
 {
-	struct lws_co_config c = { 0 };
+	struct lwsw_co_config c = { 0 };
 	unsigned int i;
-	size_t stack = LWS_CO_STACK_DEFAULT;
+	size_t stack = LWSW_CO_STACK_DEFAULT;
 	int err;
 
 	if (cfg)
 		c = *cfg;
 	if (c.flags)
 		return -EINVAL;
-	if (c.workers > LWS_CO_WORKERS_MAX)
+	if (c.workers > LWSW_CO_WORKERS_MAX)
 		return -EINVAL;
 	if (c.stack_size) {
 		err = check_stack(c.stack_size, &stack);
@@ -1219,7 +1219,7 @@ LWS_CO_EXPORT int lws_co_start(const struct lws_co_config *cfg)
 	if (!c.workers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-		c.workers = n > 0 ? (unsigned int)(n < LWS_CO_WORKERS_MAX ? n : LWS_CO_WORKERS_MAX) : 1;
+		c.workers = n > 0 ? (unsigned int)(n < LWSW_CO_WORKERS_MAX ? n : LWSW_CO_WORKERS_MAX) : 1;
 	}
 	S.workers = aligned_alloc(64, c.workers * sizeof(*S.workers));
 	if (!S.workers) {
@@ -1230,12 +1230,12 @@ LWS_CO_EXPORT int lws_co_start(const struct lws_co_config *cfg)
 	S.nworkers = c.workers;
 	atomic_store(&S.stopping, 0);
 	atomic_store(&S.alive, 0);
-	lws_stack_default = stack;
-	err = lws_stack_signals_init();
+	lwsw_stack_default = stack;
+	err = lwsw_stack_signals_init();
 	if (err)
 		goto fail_free;
 	for (i = 0; i < c.workers; i++) {
-		struct lws_worker *w = &S.workers[i];
+		struct lwsw_worker *w = &S.workers[i];
 
 		pthread_mutex_init(&w->lock, NULL);
 		w->id = i;
@@ -1252,7 +1252,7 @@ LWS_CO_EXPORT int lws_co_start(const struct lws_co_config *cfg)
 		futex_wake(&S.wake_seq, INT_MAX);
 		while (i-- > 0)
 			pthread_join(S.workers[i].thread, NULL);
-		lws_stack_signals_fini();
+		lwsw_stack_signals_fini();
 		goto fail_free;
 	}
 	return 0;
@@ -1265,7 +1265,7 @@ fail_free:
 	return err;
 }
 
-LWS_CO_EXPORT int lws_co_wait_all(void)
+LWSW_CO_EXPORT int lwsw_co_wait_all(void)
 {
 	if (!atomic_load(&S.running))
 		return -ENXIO;
@@ -1280,9 +1280,9 @@ LWS_CO_EXPORT int lws_co_wait_all(void)
 	}
 }
 
-LWS_CO_EXPORT int lws_co_stop(void)
+LWSW_CO_EXPORT int lwsw_co_stop(void)
 {
-	int err = lws_co_wait_all();
+	int err = lwsw_co_wait_all();
 
 	if (err)
 		return err;
@@ -1293,8 +1293,8 @@ LWS_CO_EXPORT int lws_co_stop(void)
 		pthread_join(S.workers[i].thread, NULL);
 		pthread_mutex_destroy(&S.workers[i].lock);
 	}
-	lws_stack_drain(NULL);
-	lws_stack_signals_fini();
+	lwsw_stack_drain(NULL);
+	lwsw_stack_signals_fini();
 	free(S.workers);
 	S.workers = NULL;
 	S.nworkers = 0;
@@ -1312,29 +1312,29 @@ LWS_CO_EXPORT int lws_co_stop(void)
 	free(S.heap);
 	S.heap = NULL;
 	S.heap_n = S.heap_cap = 0;
-	atomic_store(&lws__co_hints.next_deadline, INT64_MAX);
+	atomic_store(&lwsw__co_hints.next_deadline, INT64_MAX);
 	if (S.armed) {
 		S.armed = 0;
-		atomic_fetch_and(&lws__co_hints.busy, ~BUSY_TIMER);
+		atomic_fetch_and(&lwsw__co_hints.busy, ~BUSY_TIMER);
 	}
 	pthread_mutex_unlock(&S.timer_lock);
 
-	lws_stack_default = LWS_CO_STACK_DEFAULT;
+	lwsw_stack_default = LWSW_CO_STACK_DEFAULT;
 	atomic_store(&S.running, 0);
 	return 0;
 }
 
-LWS_CO_EXPORT int lws_co_spawn_attr(lws_co_id_t *id, const struct lws_co_attr *attr,
+LWSW_CO_EXPORT int lwsw_co_spawn_attr(lwsw_co_id_t *id, const struct lwsw_co_attr *attr,
 		      void *(*fn)(void *), void *arg)
 {
-	size_t stack = lws_stack_default;
-	struct lws_co *co;
+	size_t stack = lwsw_stack_default;
+	struct lwsw_co *co;
 	int err = 0;
 
 	if (!fn)
 		return -EINVAL;
 	if (attr) {
-		if (attr->flags & ~LWS_CO_DETACHED)
+		if (attr->flags & ~LWSW_CO_DETACHED)
 			return -EINVAL;
 		err = check_stack(attr->stack_size, &stack);
 		if (err)
@@ -1357,12 +1357,12 @@ LWS_CO_EXPORT int lws_co_spawn_attr(lws_co_id_t *id, const struct lws_co_attr *a
 	co->err = 0;
 	co->wake_timeout = 0;
 	co->arrives = 0;
-	co->fpctl = lws_ctx_fpctl();
+	co->fpctl = lwsw_ctx_fpctl();
 	atomic_store_explicit(&co->pstate, PS_EMPTY, memory_order_relaxed);
 	{
 		uint32_t gen = ctl_gen(atomic_load_explicit(&co->ctl, memory_order_relaxed));
 
-		atomic_store(&co->ctl, ctl_mk(gen, attr && (attr->flags & LWS_CO_DETACHED) ?
+		atomic_store(&co->ctl, ctl_mk(gen, attr && (attr->flags & LWSW_CO_DETACHED) ?
 					      ST_DETACHED : ST_LIVE));
 		if (id)
 			*id = (uint64_t)gen << 32 | (co->idx + 1);
@@ -1372,13 +1372,13 @@ LWS_CO_EXPORT int lws_co_spawn_attr(lws_co_id_t *id, const struct lws_co_attr *a
 	return 0;
 }
 
-LWS_CO_EXPORT int lws_co_spawn(lws_co_id_t *id, void *(*fn)(void *), void *arg)
+LWSW_CO_EXPORT int lwsw_co_spawn(lwsw_co_id_t *id, void *(*fn)(void *), void *arg)
 {
-	return lws_co_spawn_attr(id, NULL, fn, arg);
+	return lwsw_co_spawn_attr(id, NULL, fn, arg);
 }
 
 /* Reap a finished coroutine whose ctl is @c (ST_DONE).  1: done, 0: lost a race. */
-static int reap(struct lws_co *co, uint64_t c, void **result, int *err)
+static int reap(struct lwsw_co *co, uint64_t c, void **result, int *err)
 {
 	void *res = co->result;
 	int e = co->err;
@@ -1392,11 +1392,11 @@ static int reap(struct lws_co *co, uint64_t c, void **result, int *err)
 	return 1;
 }
 
-LWS_CO_EXPORT int lws_co_join(lws_co_id_t id, void **result)
+LWSW_CO_EXPORT int lwsw_co_join(lwsw_co_id_t id, void **result)
 {
 	struct thread_waiter tw;
-	struct lws_parker *waiter;
-	struct lws_co *co, *self;
+	struct lwsw_parker *waiter;
+	struct lwsw_co *co, *self;
 	uint32_t gen;
 	int err;
 
@@ -1433,7 +1433,7 @@ LWS_CO_EXPORT int lws_co_join(lws_co_id_t id, void **result)
 			atomic_store(&co->ctl, ctl_mk(gen, ST_JOINWAIT));
 			/* Consume exactly the one unpark co_finish() sends. */
 			do {
-				lws_park(waiter, -1);
+				lwsw_park(waiter, -1);
 				c = atomic_load(&co->ctl);
 			} while (ctl_st(c) != ST_DONE);
 			if (!reap(co, c, result, &err))
@@ -1445,9 +1445,9 @@ LWS_CO_EXPORT int lws_co_join(lws_co_id_t id, void **result)
 	}
 }
 
-LWS_CO_EXPORT int lws_co_detach(lws_co_id_t id)
+LWSW_CO_EXPORT int lwsw_co_detach(lwsw_co_id_t id)
 {
-	struct lws_co *co;
+	struct lwsw_co *co;
 	uint32_t gen;
 	int err;
 
@@ -1476,11 +1476,11 @@ LWS_CO_EXPORT int lws_co_detach(lws_co_id_t id)
 	}
 }
 
-LWS_CO_EXPORT lws_co_id_t lws_co_self(void)
+LWSW_CO_EXPORT lwsw_co_id_t lwsw_co_self(void)
 {
-	struct lws_co *co = current_co();
+	struct lwsw_co *co = current_co();
 
-	return co ? lws_co_id_of(co) : 0;
+	return co ? lwsw_co_id_of(co) : 0;
 }
 
 #define likely(x)	__builtin_expect(!!(x), 1)
@@ -1492,32 +1492,32 @@ LWS_CO_EXPORT lws_co_id_t lws_co_self(void)
  * the local tail.
  */
 static inline __attribute__((always_inline)) int
-yield_to(struct lws_worker *w, struct lws_co *co, struct lws_co *next)
+yield_to(struct lwsw_worker *w, struct lwsw_co *co, struct lwsw_co *next)
 {
 	/*
 	 * Whoever resumes us (the loop, or a fast yield) has nothing pending
 	 * for us: a hand-off only ever switches to a parked coroutine, and
 	 * we are runnable, so arrived() reduces to the sanitizer's part.
 	 * Without one, nothing is left to do after the switch: a tail call,
-	 * so that we are resumed straight in our caller (lws_ctx_switch0()).
+	 * so that we are resumed straight in our caller (lwsw_ctx_switch0()).
 	 * co->arrives stays 0 (it is 0 while a coroutine runs), which tells
 	 * park_direct() not to switch to us with a park to publish
 	 * (w->pending): nobody would publish it.  next->worker is w already
 	 * (it is on our queue, see lq_tail()'s comment).
 	 */
 	w->cur = next;
-	lws__co_parker = &next->parker;		/* lws_parker_set_current() */
-#ifdef LWS_TSAN
+	lwsw__co_parker = &next->parker;		/* lwsw_parker_set_current() */
+#ifdef LWSW_TSAN
 	__tsan_switch_to_fiber(next->tsan_fiber, 0);
 #endif
-#ifdef LWS_ASAN
-	__sanitizer_start_switch_fiber(&co->asan_fake, (char *)next->stack.base + LWS_CO_GUARD,
+#ifdef LWSW_ASAN
+	__sanitizer_start_switch_fiber(&co->asan_fake, (char *)next->stack.base + LWSW_CO_GUARD,
 				       next->stack.size);
-	lws_ctx_switch(&co->sp, next->sp);
+	lwsw_ctx_switch(&co->sp, next->sp);
 	__sanitizer_finish_switch_fiber(co->asan_fake, NULL, NULL);
 	return 0;
 #else
-	return lws_ctx_switch0(&co->sp, next->sp);
+	return lwsw_ctx_switch0(&co->sp, next->sp);
 #endif
 }
 
@@ -1528,7 +1528,7 @@ yield_to(struct lws_worker *w, struct lws_co *co, struct lws_co *next)
  * one, and the two simply trade places.
  */
 static inline __attribute__((always_inline)) int
-yield_local(struct lws_worker *w, struct lws_co *co, struct lws_co *next)
+yield_local(struct lwsw_worker *w, struct lwsw_co *co, struct lwsw_co *next)
 {
 	/* co->next is NULL already: @co is running (see lq_tail()). */
 	if (likely(!next->next)) {
@@ -1545,12 +1545,12 @@ yield_local(struct lws_worker *w, struct lws_co *co, struct lws_co *next)
 	return yield_to(w, co, next);
 }
 
-/* lws_co_yield() when the fast path's preconditions do not all hold. */
-static __attribute__((noinline)) int yield_slow(struct lws_worker *w, struct lws_co *co)
+/* lwsw_co_yield() when the fast path's preconditions do not all hold. */
+static __attribute__((noinline)) int yield_slow(struct lwsw_worker *w, struct lwsw_co *co)
 {
-	struct lws_co *next;
+	struct lwsw_co *next;
 
-	if (atomic_load_explicit(&lws__co_hints.next_deadline, memory_order_relaxed) != INT64_MAX &&
+	if (atomic_load_explicit(&lwsw__co_hints.next_deadline, memory_order_relaxed) != INT64_MAX &&
 	    (++w->fast & 63) == 0)
 		timers_run();
 	if (others_idle())
@@ -1589,7 +1589,7 @@ loop:
  *    we miss now is seen by a later yield or by the loop; it was made
  *    runnable, not lost, and it is behind us in FIFO order anyway, since
  *    it was pushed after the coroutines already on the local queue;
- *  - lws__co_hints.busy != 0: another worker is idle (BUSY_IDLE each; on
+ *  - lwsw__co_hints.busy != 0: another worker is idle (BUSY_IDLE each; on
  *    a running worker the count holds only the others, so no nworkers
  *    test is needed) or a timer is armed (BUSY_TIMER).  An idle worker
  *    re-checks the queue counts after announcing itself (next_runnable(),
@@ -1606,19 +1606,19 @@ loop:
  * under its lock (make_runnable()), never to ours: only this thread's
  * code pushes to the local queue.
  */
-#ifdef LWS_YIELD_ASM
-int lws__co_yield_c(void)
+#ifdef LWSW_YIELD_ASM
+int lwsw__co_yield_c(void)
 #else
-LWS_CO_EXPORT int lws_co_yield(void)
+LWSW_CO_EXPORT int lwsw_co_yield(void)
 #endif
 {
-	/* lws__co_worker read before any switch in this call: no stale TLS. */
-	struct lws_worker *w = lws__co_worker;
-	struct lws_co *co, *next;
+	/* lwsw__co_worker read before any switch in this call: no stale TLS. */
+	struct lwsw_worker *w = lwsw__co_worker;
+	struct lwsw_co *co, *next;
 
 	if (unlikely(!w) || unlikely(!(co = w->cur)))
 		return -EPERM;
-	if (unlikely(atomic_load_explicit(&lws__co_hints.busy, memory_order_relaxed) != 0) ||
+	if (unlikely(atomic_load_explicit(&lwsw__co_hints.busy, memory_order_relaxed) != 0) ||
 	    unlikely(atomic_load_explicit(&w->n, memory_order_relaxed) != 0))
 		return yield_slow(w, co);
 	next = w->lhead;
@@ -1629,21 +1629,21 @@ LWS_CO_EXPORT int lws_co_yield(void)
 	return yield_local(w, co, next);
 }
 
-LWS_CO_EXPORT int lws_co_sleep(int64_t ns)
+LWSW_CO_EXPORT int lwsw_co_sleep(int64_t ns)
 {
-	struct lws_co *co = current_co();
+	struct lwsw_co *co = current_co();
 
 	if (!co)
 		return -EPERM;
 	if (ns <= 0)
-		return lws_co_yield();
+		return lwsw_co_yield();
 	co->deadline = now_ns() + ns;
 	co->tkind = TK_SLEEP;
 	switch_out(co, ACT_SLEEP);
 	return 0;
 }
 
-LWS_CO_EXPORT unsigned int lws_co_workers(void)
+LWSW_CO_EXPORT unsigned int lwsw_co_workers(void)
 {
 	return atomic_load(&S.running) ? S.nworkers : 0;
 }
@@ -1653,23 +1653,23 @@ struct run_main {
 	void *arg;
 };
 
-LWS_CO_EXPORT int lws_co_run(const struct lws_co_config *cfg, void *(*fn)(void *), void *arg,
+LWSW_CO_EXPORT int lwsw_co_run(const struct lwsw_co_config *cfg, void *(*fn)(void *), void *arg,
 	       void **result)
 {
-	lws_co_id_t id;
+	lwsw_co_id_t id;
 	int err, jerr;
 
 	if (!fn)
 		return -EINVAL;
-	err = lws_co_start(cfg);
+	err = lwsw_co_start(cfg);
 	if (err)
 		return err;
-	err = lws_co_spawn(&id, fn, arg);
+	err = lwsw_co_spawn(&id, fn, arg);
 	if (err) {
-		lws_co_stop();
+		lwsw_co_stop();
 		return err;
 	}
-	jerr = lws_co_join(id, result);
-	err = lws_co_stop();
+	jerr = lwsw_co_join(id, result);
+	err = lwsw_co_stop();
 	return jerr ? jerr : err;
 }

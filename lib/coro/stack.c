@@ -17,7 +17,7 @@
  * on this worker, it writes one line naming the coroutine and lets the
  * fault kill the process with SIGSEGV (default action, so a core dump
  * shows the faulting frame).  Any other fault goes to the handler that
- * was installed before lws_co_start(), or the default action.
+ * was installed before lwsw_co_start(), or the default action.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,23 +30,23 @@
 
 #include "coro.h"
 
-size_t lws_stack_default = LWS_CO_STACK_DEFAULT;
+size_t lwsw_stack_default = LWSW_CO_STACK_DEFAULT;
 
 #define GLOBAL_CACHE	64
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned int cache_n;
-static struct lws_stack cache[GLOBAL_CACHE];
+static struct lwsw_stack cache[GLOBAL_CACHE];
 
-static int stack_map(size_t size, struct lws_stack *st)
+static int stack_map(size_t size, struct lwsw_stack *st)
 {
-	size_t len = size + LWS_CO_GUARD;
+	size_t len = size + LWSW_CO_GUARD;
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
 
 	if (p == MAP_FAILED)
 		return -ENOMEM;
-	if (mprotect(p, LWS_CO_GUARD, PROT_NONE)) {
+	if (mprotect(p, LWSW_CO_GUARD, PROT_NONE)) {
 		/* ENOMEM here: vm.max_map_count reached (the guard splits
 		 * the mapping in two). */
 		munmap(p, len);
@@ -55,26 +55,26 @@ static int stack_map(size_t size, struct lws_stack *st)
 	st->base = p;
 	st->size = size;
 	st->vg_id = 0;
-#ifdef LWS_VALGRIND
-	st->vg_id = VALGRIND_STACK_REGISTER((char *)p + LWS_CO_GUARD, (char *)p + len);
+#ifdef LWSW_VALGRIND
+	st->vg_id = VALGRIND_STACK_REGISTER((char *)p + LWSW_CO_GUARD, (char *)p + len);
 #endif
 	return 0;
 }
 
-static void stack_unmap(struct lws_stack *st)
+static void stack_unmap(struct lwsw_stack *st)
 {
-#ifdef LWS_VALGRIND
+#ifdef LWSW_VALGRIND
 	VALGRIND_STACK_DEREGISTER(st->vg_id);
 #endif
-	munmap(st->base, st->size + LWS_CO_GUARD);
+	munmap(st->base, st->size + LWSW_CO_GUARD);
 	st->base = NULL;
 }
 
-int lws_stack_get(struct lws_worker *w, size_t size, struct lws_stack *st)
+int lwsw_stack_get(struct lwsw_worker *w, size_t size, struct lwsw_stack *st)
 {
 	int found = 0;
 
-	if (size == lws_stack_default) {
+	if (size == lwsw_stack_default) {
 		if (w && w->ncache) {
 			*st = w->cache[--w->ncache];
 			found = 1;
@@ -89,17 +89,17 @@ int lws_stack_get(struct lws_worker *w, size_t size, struct lws_stack *st)
 	}
 	if (!found)
 		return stack_map(size, st);
-#ifdef LWS_ASAN
+#ifdef LWSW_ASAN
 	/* The last user's frames that never returned left poison behind. */
-	ASAN_UNPOISON_MEMORY_REGION((char *)st->base + LWS_CO_GUARD, st->size);
+	ASAN_UNPOISON_MEMORY_REGION((char *)st->base + LWSW_CO_GUARD, st->size);
 #endif
 	return 0;
 }
 
-void lws_stack_put(struct lws_worker *w, struct lws_stack *st)
+void lwsw_stack_put(struct lwsw_worker *w, struct lwsw_stack *st)
 {
-	if (st->size == lws_stack_default) {
-		if (w && w->ncache < LWS_WORKER_STACK_CACHE) {
+	if (st->size == lwsw_stack_default) {
+		if (w && w->ncache < LWSW_WORKER_STACK_CACHE) {
 			w->cache[w->ncache++] = *st;
 			st->base = NULL;
 			return;
@@ -117,7 +117,7 @@ void lws_stack_put(struct lws_worker *w, struct lws_stack *st)
 }
 
 /* Unmap @w's cached stacks (NULL: the global cache). */
-void lws_stack_drain(struct lws_worker *w)
+void lwsw_stack_drain(struct lwsw_worker *w)
 {
 	if (w) {
 		while (w->ncache)
@@ -171,12 +171,12 @@ static uintptr_t interrupted_sp(void *ucv)
 
 static void segv_handler(int sig, siginfo_t *si, void *ucv)
 {
-	struct lws_worker *w = lws_co_this_worker();
-	struct lws_co *co = w ? w->cur : NULL;
+	struct lwsw_worker *w = lwsw_co_this_worker();
+	struct lwsw_co *co = w ? w->cur : NULL;
 
 	if (co && co->stack.base) {
 		uintptr_t lo = (uintptr_t)co->stack.base;
-		uintptr_t guard_end = lo + LWS_CO_GUARD;
+		uintptr_t guard_end = lo + LWSW_CO_GUARD;
 		uintptr_t addr = (uintptr_t)si->si_addr;
 		uintptr_t sp = interrupted_sp(ucv);
 
@@ -186,7 +186,7 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
 			char buf[512], *p = buf;
 
 			p = fmt_str(p, "lwswitch: stack overflow in coroutine ");
-			p = fmt_u(p, lws_co_id_of(co), 10);
+			p = fmt_u(p, lwsw_co_id_of(co), 10);
 			if (co->name) {
 				const char *s = co->name;
 				int n = 0;
@@ -204,7 +204,7 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
 			p = fmt_u(p, guard_end + co->stack.size, 16);
 			p = fmt_str(p, " (");
 			p = fmt_u(p, co->stack.size, 10);
-			p = fmt_str(p, " bytes); give it a larger lws_co_attr.stack_size\n");
+			p = fmt_str(p, " bytes); give it a larger lwsw_co_attr.stack_size\n");
 			if (write(STDERR_FILENO, buf, p - buf) < 0) {
 				/* nothing more we can do */
 			}
@@ -224,7 +224,7 @@ static void segv_handler(int sig, siginfo_t *si, void *ucv)
 	signal(SIGSEGV, SIG_DFL);	/* refault with the default action */
 }
 
-int lws_stack_signals_init(void)
+int lwsw_stack_signals_init(void)
 {
 	struct sigaction sa;
 
@@ -240,7 +240,7 @@ int lws_stack_signals_init(void)
 	return 0;
 }
 
-void lws_stack_signals_fini(void)
+void lwsw_stack_signals_fini(void)
 {
 	if (!segv_installed)
 		return;
@@ -248,7 +248,7 @@ void lws_stack_signals_fini(void)
 	segv_installed = 0;
 }
 
-int lws_stack_altstack_init(struct lws_worker *w)
+int lwsw_stack_altstack_init(struct lwsw_worker *w)
 {
 	long min = sysconf(_SC_SIGSTKSZ);
 	size_t size = 64 * 1024;
@@ -272,7 +272,7 @@ int lws_stack_altstack_init(struct lws_worker *w)
 	return 0;
 }
 
-void lws_stack_altstack_fini(struct lws_worker *w)
+void lwsw_stack_altstack_fini(struct lwsw_worker *w)
 {
 	stack_t ss;
 

@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "lws_harness.h"
+#include "lwsw_harness.h"
 #include "common.h"
 #include "lwswitch.h"
 
@@ -28,19 +28,19 @@ FIXTURE_VARIANT_ADD(chan, w2) { .workers = 2 };
 
 FIXTURE_SETUP(chan)
 {
-	struct lws_co_config cfg = { .workers = variant->workers };
+	struct lwsw_co_config cfg = { .workers = variant->workers };
 
-	ASSERT_EQ(0, lws_co_start(&cfg));
+	ASSERT_EQ(0, lwsw_co_start(&cfg));
 }
 
 FIXTURE_TEARDOWN(chan)
 {
-	EXPECT_EQ(0, lws_co_stop());
+	EXPECT_EQ(0, lwsw_co_stop());
 }
 
 /* ---- ping-pong between two coroutines over two unbuffered channels ---- */
 
-static lws_chan_t *c_ping, *c_pong;
+static lwsw_chan_t *c_ping, *c_pong;
 static long pp_rounds;
 
 static void *ping(void *arg)
@@ -48,7 +48,7 @@ static void *ping(void *arg)
 	for (long i = 0; i < pp_rounds; i++) {
 		long v = i, w = -1;
 
-		if (lws_chan_send(c_ping, &v) || lws_chan_recv(c_pong, &w) || w != i + 1)
+		if (lwsw_chan_send(c_ping, &v) || lwsw_chan_recv(c_pong, &w) || w != i + 1)
 			return (void *)(intptr_t)(i + 1);
 	}
 	return arg;
@@ -58,9 +58,9 @@ static void *pong(void *arg)
 {
 	long v, n = 0;
 
-	while (lws_chan_recv(c_ping, &v) == 0) {
+	while (lwsw_chan_recv(c_ping, &v) == 0) {
 		v++;
-		if (lws_chan_send(c_pong, &v))
+		if (lwsw_chan_send(c_pong, &v))
 			return (void *)-1;
 		n++;
 	}
@@ -69,30 +69,30 @@ static void *pong(void *arg)
 
 TEST_F(chan, coroutine_ping_pong)
 {
-	lws_co_id_t a, b;
+	lwsw_co_id_t a, b;
 	void *ra, *rb;
 
 	pp_rounds = scaled(100000, 3000);
-	ASSERT_EQ(0, lws_chan_make(&c_ping, sizeof(long), 0));
-	ASSERT_EQ(0, lws_chan_make(&c_pong, sizeof(long), 0));
-	ASSERT_EQ(0, lws_co_spawn(&b, pong, NULL));
-	ASSERT_EQ(0, lws_co_spawn(&a, ping, NULL));
-	ASSERT_EQ(0, lws_co_join(a, &ra));
+	ASSERT_EQ(0, lwsw_chan_make(&c_ping, sizeof(long), 0));
+	ASSERT_EQ(0, lwsw_chan_make(&c_pong, sizeof(long), 0));
+	ASSERT_EQ(0, lwsw_co_spawn(&b, pong, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&a, ping, NULL));
+	ASSERT_EQ(0, lwsw_co_join(a, &ra));
 	EXPECT_EQ(NULL, ra);
-	ASSERT_EQ(0, lws_chan_close(c_ping));
-	ASSERT_EQ(0, lws_co_join(b, &rb));
+	ASSERT_EQ(0, lwsw_chan_close(c_ping));
+	ASSERT_EQ(0, lwsw_co_join(b, &rb));
 	EXPECT_EQ(pp_rounds, (intptr_t)rb);
-	lws_chan_free(c_ping);
-	lws_chan_free(c_pong);
+	lwsw_chan_free(c_ping);
+	lwsw_chan_free(c_pong);
 }
 
-/* The request/reply shape: lws_chan_sendrecv() hands off on each hop. */
+/* The request/reply shape: lwsw_chan_sendrecv() hands off on each hop. */
 static void *sr_client(void *arg)
 {
 	for (long i = 0; i < pp_rounds; i++) {
 		long v = i;
 
-		if (lws_chan_sendrecv(c_ping, &v, c_pong, &v) || v != 2 * i)
+		if (lwsw_chan_sendrecv(c_ping, &v, c_pong, &v) || v != 2 * i)
 			return (void *)(intptr_t)(i + 1);
 	}
 	return arg;
@@ -102,14 +102,14 @@ static void *sr_server(void *arg)
 {
 	long v, n = 0;
 
-	if (lws_chan_recv(c_ping, &v))
+	if (lwsw_chan_recv(c_ping, &v))
 		return (void *)-1;
 	for (;;) {
 		int r;
 
 		v *= 2;
 		n++;
-		r = lws_chan_sendrecv(c_pong, &v, c_ping, &v);
+		r = lwsw_chan_sendrecv(c_pong, &v, c_ping, &v);
 		if (r == -ECONNRESET)	/* reply sent, requests closed */
 			return (void *)(intptr_t)n;
 		if (r)
@@ -125,37 +125,37 @@ static void *sr_server_thread(void *arg)
 
 TEST_F(chan, sendrecv_coroutines_and_thread)
 {
-	lws_co_id_t a, b;
+	lwsw_co_id_t a, b;
 	pthread_t t;
 	void *ra, *rb;
 
 	pp_rounds = scaled(50000, 2000);
 	for (int server_is_thread = 0; server_is_thread < 2; server_is_thread++) {
-		ASSERT_EQ(0, lws_chan_make(&c_ping, sizeof(long), 0));
-		ASSERT_EQ(0, lws_chan_make(&c_pong, sizeof(long), 0));
+		ASSERT_EQ(0, lwsw_chan_make(&c_ping, sizeof(long), 0));
+		ASSERT_EQ(0, lwsw_chan_make(&c_pong, sizeof(long), 0));
 		if (server_is_thread) {
 			ASSERT_EQ(0, pthread_create(&t, NULL, sr_server_thread, NULL));
 		} else {
-			ASSERT_EQ(0, lws_co_spawn(&b, sr_server, NULL));
+			ASSERT_EQ(0, lwsw_co_spawn(&b, sr_server, NULL));
 		}
-		ASSERT_EQ(0, lws_co_spawn(&a, sr_client, NULL));
-		ASSERT_EQ(0, lws_co_join(a, &ra));
+		ASSERT_EQ(0, lwsw_co_spawn(&a, sr_client, NULL));
+		ASSERT_EQ(0, lwsw_co_join(a, &ra));
 		EXPECT_EQ(NULL, ra);
-		ASSERT_EQ(0, lws_chan_close(c_ping));
+		ASSERT_EQ(0, lwsw_chan_close(c_ping));
 		if (server_is_thread) {
 			ASSERT_EQ(0, pthread_join(t, &rb));
 		} else {
-			ASSERT_EQ(0, lws_co_join(b, &rb));
+			ASSERT_EQ(0, lwsw_co_join(b, &rb));
 		}
 		EXPECT_EQ(pp_rounds, (intptr_t)rb);
-		lws_chan_free(c_ping);
-		lws_chan_free(c_pong);
+		lwsw_chan_free(c_ping);
+		lwsw_chan_free(c_pong);
 	}
 }
 
 /* ---- a ring of coroutines, one unbuffered channel each ---- */
 
-static lws_chan_t **ring, *ring_done;
+static lwsw_chan_t **ring, *ring_done;
 static long ring_n, ring_laps;
 
 static void *ring_member(void *arg)
@@ -163,11 +163,11 @@ static void *ring_member(void *arg)
 	long i = (long)(intptr_t)arg, v;
 
 	for (long lap = 0; lap < ring_laps; lap++) {
-		if (lws_chan_recv(ring[i], &v))
+		if (lwsw_chan_recv(ring[i], &v))
 			return (void *)1;
 		v++;
 		/* The last member's last send leaves the ring. */
-		if (lws_chan_send(i + 1 < ring_n ? ring[i + 1] :
+		if (lwsw_chan_send(i + 1 < ring_n ? ring[i + 1] :
 				  lap + 1 < ring_laps ? ring[0] : ring_done, &v))
 			return (void *)2;
 	}
@@ -176,7 +176,7 @@ static void *ring_member(void *arg)
 
 TEST_F_TIMEOUT(chan, ring_10000, 120)
 {
-	lws_co_id_t *ids;
+	lwsw_co_id_t *ids;
 	long v = 0;
 	void *r;
 
@@ -187,36 +187,36 @@ TEST_F_TIMEOUT(chan, ring_10000, 120)
 	ASSERT_NE(NULL, ring);
 	ASSERT_NE(NULL, ids);
 	for (long i = 0; i < ring_n; i++)
-		ASSERT_EQ(0, lws_chan_make(&ring[i], sizeof(long), 0));
-	ASSERT_EQ(0, lws_chan_make(&ring_done, sizeof(long), 0));
+		ASSERT_EQ(0, lwsw_chan_make(&ring[i], sizeof(long), 0));
+	ASSERT_EQ(0, lwsw_chan_make(&ring_done, sizeof(long), 0));
 	for (long i = 0; i < ring_n; i++)
-		ASSERT_EQ(0, lws_co_spawn(&ids[i], ring_member, (void *)(intptr_t)i));
+		ASSERT_EQ(0, lwsw_co_spawn(&ids[i], ring_member, (void *)(intptr_t)i));
 	/* This native thread injects the token and takes it back. */
-	ASSERT_EQ(0, lws_chan_send(ring[0], &v));
-	ASSERT_EQ(0, lws_chan_recv(ring_done, &v));
+	ASSERT_EQ(0, lwsw_chan_send(ring[0], &v));
+	ASSERT_EQ(0, lwsw_chan_recv(ring_done, &v));
 	EXPECT_EQ(ring_n * ring_laps, v);
 	for (long i = 0; i < ring_n; i++) {
-		ASSERT_EQ(0, lws_co_join(ids[i], &r));
+		ASSERT_EQ(0, lwsw_co_join(ids[i], &r));
 		EXPECT_EQ(NULL, r);
 	}
 	for (long i = 0; i < ring_n; i++)
-		lws_chan_free(ring[i]);
-	lws_chan_free(ring_done);
+		lwsw_chan_free(ring[i]);
+	lwsw_chan_free(ring_done);
 	free(ring);
 	free(ids);
 }
 
 /* ---- coroutines and native threads, both directions ---- */
 
-static lws_chan_t *c_x;
+static lwsw_chan_t *c_x;
 static long x_n;
 
 static void *co_sender(void *arg)
 {
 	for (long i = 1; i <= x_n; i++)
-		if (lws_chan_send(c_x, &i))
+		if (lwsw_chan_send(c_x, &i))
 			return (void *)1;
-	return lws_chan_close(c_x) ? (void *)2 : arg;
+	return lwsw_chan_close(c_x) ? (void *)2 : arg;
 }
 
 static void *co_receiver(void *arg)
@@ -224,7 +224,7 @@ static void *co_receiver(void *arg)
 	long v, sum = 0, n = 0;
 	int r;
 
-	while ((r = lws_chan_recv(c_x, &v)) == 0) {
+	while ((r = lwsw_chan_recv(c_x, &v)) == 0) {
 		sum += v;
 		n++;
 	}
@@ -246,28 +246,28 @@ static void *thread_receiver(void *arg)
 static void both_ways(struct __test_metadata *_metadata, size_t cap)
 {
 	pthread_t t;
-	lws_co_id_t id;
+	lwsw_co_id_t id;
 	void *r1, *r2;
 
 	x_n = scaled(20000, 1000);
 	/* coroutine -> thread */
-	ASSERT_EQ(0, lws_chan_make(&c_x, sizeof(long), cap));
+	ASSERT_EQ(0, lwsw_chan_make(&c_x, sizeof(long), cap));
 	ASSERT_EQ(0, pthread_create(&t, NULL, thread_receiver, NULL));
-	ASSERT_EQ(0, lws_co_spawn(&id, co_sender, NULL));
-	ASSERT_EQ(0, lws_co_join(id, &r1));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, co_sender, NULL));
+	ASSERT_EQ(0, lwsw_co_join(id, &r1));
 	ASSERT_EQ(0, pthread_join(t, &r2));
 	EXPECT_EQ(NULL, r1);
 	EXPECT_EQ(NULL, r2);
-	lws_chan_free(c_x);
+	lwsw_chan_free(c_x);
 	/* thread -> coroutine */
-	ASSERT_EQ(0, lws_chan_make(&c_x, sizeof(long), cap));
-	ASSERT_EQ(0, lws_co_spawn(&id, co_receiver, NULL));
+	ASSERT_EQ(0, lwsw_chan_make(&c_x, sizeof(long), cap));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, co_receiver, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, thread_sender, NULL));
 	ASSERT_EQ(0, pthread_join(t, &r2));
-	ASSERT_EQ(0, lws_co_join(id, &r1));
+	ASSERT_EQ(0, lwsw_co_join(id, &r1));
 	EXPECT_EQ(NULL, r1);
 	EXPECT_EQ(NULL, r2);
-	lws_chan_free(c_x);
+	lwsw_chan_free(c_x);
 }
 
 TEST_F(chan, coroutine_thread_unbuffered)
@@ -283,7 +283,7 @@ TEST_F(chan, coroutine_thread_buffered)
 /* ---- select from coroutines ---- */
 
 #define NSRC 3
-static lws_chan_t *src[NSRC];
+static lwsw_chan_t *src[NSRC];
 static long per_src;
 
 static void *producer(void *arg)
@@ -291,22 +291,22 @@ static void *producer(void *arg)
 	long k = (long)(intptr_t)arg;
 
 	for (long i = 0; i < per_src; i++)
-		if (lws_chan_send(src[k], &k))
+		if (lwsw_chan_send(src[k], &k))
 			return (void *)1;
-	return lws_chan_close(src[k]) ? (void *)2 : NULL;
+	return lwsw_chan_close(src[k]) ? (void *)2 : NULL;
 }
 
 static void *selector(void *arg)
 {
 	long counts[NSRC] = { 0 }, vals[NSRC];
-	struct lws_case cases[NSRC];
+	struct lwsw_case cases[NSRC];
 	int open = NSRC;
 
 	(void)arg;
 	for (int k = 0; k < NSRC; k++)
-		cases[k] = (struct lws_case){ .ch = src[k], .op = LWS_RECV, .elem = &vals[k] };
+		cases[k] = (struct lwsw_case){ .ch = src[k], .op = LWSW_RECV, .elem = &vals[k] };
 	while (open) {
-		int i = lws_select(cases, NSRC, -1);
+		int i = lwsw_select(cases, NSRC, -1);
 
 		if (i < 0 || i >= NSRC)
 			return (void *)1;
@@ -327,50 +327,50 @@ static void *selector(void *arg)
 
 static void *select_timeouts(void *arg)
 {
-	struct lws_case c = { .ch = src[0], .op = LWS_RECV, .elem = arg };
+	struct lwsw_case c = { .ch = src[0], .op = LWSW_RECV, .elem = arg };
 	int64_t t0 = mono_ns();
 
-	if (lws_select(&c, 1, 0) != -EAGAIN)
+	if (lwsw_select(&c, 1, 0) != -EAGAIN)
 		return (void *)1;
-	if (lws_select(&c, 1, 10000000) != -ETIMEDOUT || mono_ns() - t0 < 10000000)
+	if (lwsw_select(&c, 1, 10000000) != -ETIMEDOUT || mono_ns() - t0 < 10000000)
 		return (void *)2;
 	return NULL;
 }
 
 TEST_F(chan, select_from_coroutines)
 {
-	lws_co_id_t sel, prod[NSRC], tid;
+	lwsw_co_id_t sel, prod[NSRC], tid;
 	pthread_t thr;
 	void *r;
 	long v;
 
 	per_src = scaled(5000, 300);
 	for (int k = 0; k < NSRC; k++)
-		ASSERT_EQ(0, lws_chan_make(&src[k], sizeof(long), k));	/* caps 0, 1, 2 */
-	ASSERT_EQ(0, lws_co_spawn(&tid, select_timeouts, &v));
-	ASSERT_EQ(0, lws_co_join(tid, &r));
+		ASSERT_EQ(0, lwsw_chan_make(&src[k], sizeof(long), k));	/* caps 0, 1, 2 */
+	ASSERT_EQ(0, lwsw_co_spawn(&tid, select_timeouts, &v));
+	ASSERT_EQ(0, lwsw_co_join(tid, &r));
 	EXPECT_EQ(NULL, r);
 
-	ASSERT_EQ(0, lws_co_spawn(&sel, selector, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&sel, selector, NULL));
 	/* Two producers are coroutines, one is a native thread. */
-	ASSERT_EQ(0, lws_co_spawn(&prod[0], producer, (void *)0));
-	ASSERT_EQ(0, lws_co_spawn(&prod[1], producer, (void *)1));
+	ASSERT_EQ(0, lwsw_co_spawn(&prod[0], producer, (void *)0));
+	ASSERT_EQ(0, lwsw_co_spawn(&prod[1], producer, (void *)1));
 	ASSERT_EQ(0, pthread_create(&thr, NULL, producer, (void *)2));
 	for (int k = 0; k < 2; k++) {
-		ASSERT_EQ(0, lws_co_join(prod[k], &r));
+		ASSERT_EQ(0, lwsw_co_join(prod[k], &r));
 		EXPECT_EQ(NULL, r);
 	}
 	ASSERT_EQ(0, pthread_join(thr, &r));
 	EXPECT_EQ(NULL, r);
-	ASSERT_EQ(0, lws_co_join(sel, &r));
+	ASSERT_EQ(0, lwsw_co_join(sel, &r));
 	EXPECT_EQ(NULL, r);
 	for (int k = 0; k < NSRC; k++)
-		lws_chan_free(src[k]);
+		lwsw_chan_free(src[k]);
 }
 
 /* ---- a coroutine blocked on a channel does not block its worker ---- */
 
-static lws_chan_t *c_block;
+static lwsw_chan_t *c_block;
 static _Atomic long spins;
 static _Atomic int timed_out;
 
@@ -386,11 +386,11 @@ static void *blocked_recv(void *arg)
 	int64_t t0 = mono_ns();
 
 	(void)arg;
-	if (lws_chan_recv_timeout(c_block, &v, 20000000) != -ETIMEDOUT ||
+	if (lwsw_chan_recv_timeout(c_block, &v, 20000000) != -ETIMEDOUT ||
 	    mono_ns() - t0 < 20000000)
 		return (void *)1;
 	atomic_store(&timed_out, 1);
-	if (lws_chan_recv(c_block, &v) || v != 99)
+	if (lwsw_chan_recv(c_block, &v) || v != 99)
 		return (void *)2;
 	return NULL;
 }
@@ -400,41 +400,41 @@ static void *spinner(void *arg)
 	(void)arg;
 	while (!atomic_load(&timed_out) || atomic_load(&spins) <= 100) {
 		atomic_fetch_add(&spins, 1);
-		lws_co_yield();
+		lwsw_co_yield();
 	}
 	return NULL;
 }
 
 TEST_F(chan, parks_coroutine_not_worker)
 {
-	lws_co_id_t a, b;
+	lwsw_co_id_t a, b;
 	void *r;
 	long v = 99;
 
 	atomic_store(&spins, 0);
 	atomic_store(&timed_out, 0);
-	ASSERT_EQ(0, lws_chan_make(&c_block, sizeof(long), 0));
-	ASSERT_EQ(0, lws_co_spawn(&a, blocked_recv, NULL));
-	ASSERT_EQ(0, lws_co_spawn(&b, spinner, NULL));
-	ASSERT_EQ(0, lws_co_join(b, &r));
+	ASSERT_EQ(0, lwsw_chan_make(&c_block, sizeof(long), 0));
+	ASSERT_EQ(0, lwsw_co_spawn(&a, blocked_recv, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&b, spinner, NULL));
+	ASSERT_EQ(0, lwsw_co_join(b, &r));
 	/* While a waited, b ran on the same worker(s) all along. */
 	EXPECT_GT(atomic_load(&spins), 100);
 	EXPECT_EQ(1, atomic_load(&timed_out));
-	ASSERT_EQ(0, lws_chan_send(c_block, &v));
-	ASSERT_EQ(0, lws_co_join(a, &r));
+	ASSERT_EQ(0, lwsw_chan_send(c_block, &v));
+	ASSERT_EQ(0, lwsw_co_join(a, &r));
 	EXPECT_EQ(NULL, r);
-	lws_chan_free(c_block);
+	lwsw_chan_free(c_block);
 }
 
 /* Many receivers parked on one channel, fed by one coroutine. */
-static lws_chan_t *c_fan;
+static lwsw_chan_t *c_fan;
 static _Atomic long fan_sum;
 
 static void *fan_recv(void *arg)
 {
 	long v;
 
-	if (lws_chan_recv(c_fan, &v))
+	if (lwsw_chan_recv(c_fan, &v))
 		return (void *)1;
 	atomic_fetch_add(&fan_sum, v);
 	return arg;
@@ -443,7 +443,7 @@ static void *fan_recv(void *arg)
 static void *fan_send(void *arg)
 {
 	for (long i = 1; i <= (long)(intptr_t)arg; i++)
-		if (lws_chan_send(c_fan, &i))
+		if (lwsw_chan_send(c_fan, &i))
 			return (void *)1;
 	return NULL;
 }
@@ -451,21 +451,21 @@ static void *fan_send(void *arg)
 TEST_F(chan, fan_out)
 {
 	long n = scaled(1000, 100);
-	lws_co_id_t *ids = calloc(n + 1, sizeof(*ids));
+	lwsw_co_id_t *ids = calloc(n + 1, sizeof(*ids));
 	void *r;
 
 	ASSERT_NE(NULL, ids);
 	atomic_store(&fan_sum, 0);
-	ASSERT_EQ(0, lws_chan_make(&c_fan, sizeof(long), 0));
+	ASSERT_EQ(0, lwsw_chan_make(&c_fan, sizeof(long), 0));
 	for (long i = 0; i < n; i++)
-		ASSERT_EQ(0, lws_co_spawn(&ids[i], fan_recv, NULL));
-	ASSERT_EQ(0, lws_co_spawn(&ids[n], fan_send, (void *)(intptr_t)n));
+		ASSERT_EQ(0, lwsw_co_spawn(&ids[i], fan_recv, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&ids[n], fan_send, (void *)(intptr_t)n));
 	for (long i = 0; i <= n; i++) {
-		ASSERT_EQ(0, lws_co_join(ids[i], &r));
+		ASSERT_EQ(0, lwsw_co_join(ids[i], &r));
 		EXPECT_EQ(NULL, r);
 	}
 	EXPECT_EQ(n * (n + 1) / 2, atomic_load(&fan_sum));
-	lws_chan_free(c_fan);
+	lwsw_chan_free(c_fan);
 	free(ids);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Helpers shared by the coroutine tests. */
-#ifndef LWS_TEST_CORO_COMMON_H
-#define LWS_TEST_CORO_COMMON_H
+#ifndef LWSW_TEST_CORO_COMMON_H
+#define LWSW_TEST_CORO_COMMON_H
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -20,10 +20,10 @@
 # define VALGRIND_STACK_REGISTER(lo, hi) 0
 #endif
 
-/* LWS_TEST_REDUCED=1 (Valgrind, TSan, qemu) divides the big counts. */
+/* LWSW_TEST_REDUCED=1 (Valgrind, TSan, qemu) divides the big counts. */
 static inline long scaled(long n, long reduced)
 {
-	const char *e = getenv("LWS_TEST_REDUCED");
+	const char *e = getenv("LWSW_TEST_REDUCED");
 
 	return e && *e == '1' ? reduced : n;
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "lws_harness.h"
+#include "lwsw_harness.h"
 #include "arch/ctx.h"
 #include "common.h"
 
@@ -40,7 +40,7 @@ __asm__(
 	"	movabs $0x4444444444444444, %r13\n"
 	"	movabs $0x5555555555555555, %r14\n"
 	"	movabs $0x6666666666666666, %r15\n"
-	"	call lws_ctx_switch\n"
+	"	call lwsw_ctx_switch\n"
 	"	pop %rdx\n"
 	"	mov %rbx, 0(%rdx)\n mov %rbp, 8(%rdx)\n mov %r12, 16(%rdx)\n"
 	"	mov %r13, 24(%rdx)\n mov %r14, 32(%rdx)\n mov %r15, 40(%rdx)\n"
@@ -53,7 +53,7 @@ __asm__(
 	"	sub $8, %rsp\n"
 	"	mov $-1, %rbx\n mov $-2, %rbp\n mov $-3, %r12\n"
 	"	mov $-4, %r13\n mov $-5, %r14\n mov $-6, %r15\n"
-	"	call lws_ctx_switch\n"
+	"	call lwsw_ctx_switch\n"
 	"	add $8, %rsp\n"
 	"	pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbx\n pop %rbp\n"
 	"	ret\n"
@@ -89,7 +89,7 @@ __asm__(
 	"	mov x9, #0xa0a\n fmov d10, x9\n mov x9, #0xb0b\n fmov d11, x9\n"
 	"	mov x9, #0xc0c\n fmov d12, x9\n mov x9, #0xd0d\n fmov d13, x9\n"
 	"	mov x9, #0xe0e\n fmov d14, x9\n mov x9, #0xf0f\n fmov d15, x9\n"
-	"	bl lws_ctx_switch\n"
+	"	bl lwsw_ctx_switch\n"
 	"	ldr x2, [sp, #160]\n"
 	"	stp x19, x20, [x2, #0]\n stp x21, x22, [x2, #16]\n stp x23, x24, [x2, #32]\n"
 	"	stp x25, x26, [x2, #48]\n stp x27, x28, [x2, #64]\n str x29, [x2, #80]\n"
@@ -107,7 +107,7 @@ __asm__(
 	"	mov x29, #0\n"
 	"	fmov d8, x9\n fmov d9, x9\n fmov d10, x9\n fmov d11, x9\n"
 	"	fmov d12, x9\n fmov d13, x9\n fmov d14, x9\n fmov d15, x9\n"
-	"	bl lws_ctx_switch\n"
+	"	bl lwsw_ctx_switch\n"
 	RESTORE_ALL
 	"	ret\n"
 	".size regs_clobber, .-regs_clobber\n");
@@ -145,7 +145,7 @@ TEST(callee_saved_registers_survive)
 	uint64_t out[NREGS];
 
 	ASSERT_NE(NULL, stack);
-	co_sp = lws_ctx_make(stack + STACK_SIZE, clobber_loop, NULL, lws_ctx_fpctl());
+	co_sp = lwsw_ctx_make(stack + STACK_SIZE, clobber_loop, NULL, lwsw_ctx_fpctl());
 	for (int round = 0; round < 100; round++) {
 		memset(out, 0, sizeof(out));
 		regs_probe(&main_sp, co_sp, out);
@@ -187,7 +187,7 @@ static void fp_loop(void *arg)
 		uint32_t want = raw_mode();
 		volatile double one = 1.0, three = 3.0;
 
-		lws_ctx_switch(&co_sp, main_sp);
+		lwsw_ctx_switch(&co_sp, main_sp);
 		if (fegetround() != FE_UPWARD || raw_mode() != want)
 			co_round_ok = 0;
 		/* Valgrind computes in round-to-nearest whatever the mode. */
@@ -205,12 +205,12 @@ TEST(rounding_mode_per_context)
 
 	ASSERT_NE(NULL, stack);
 	ASSERT_EQ(0, fesetround(FE_TOWARDZERO));
-	co_sp = lws_ctx_make(stack + STACK_SIZE, fp_loop, (void *)(intptr_t)FE_TOWARDZERO,
-			     lws_ctx_fpctl());
+	co_sp = lwsw_ctx_make(stack + STACK_SIZE, fp_loop, (void *)(intptr_t)FE_TOWARDZERO,
+			     lwsw_ctx_fpctl());
 	fesetround(FE_DOWNWARD);
 	want = raw_mode();
 	for (int i = 0; i < 1000; i++) {
-		lws_ctx_switch(&main_sp, co_sp);
+		lwsw_ctx_switch(&main_sp, co_sp);
 		ASSERT_EQ(FE_DOWNWARD, fegetround());
 		ASSERT_EQ(want, raw_mode());
 		/* -1/3 rounded down is below the round-to-nearest value. */
@@ -233,7 +233,7 @@ static void ring_loop(void *arg)
 
 	for (;;) {
 		ring_hops[i]++;
-		lws_ctx_switch(&ring_sp[i], ring_sp[i + 1 < NCTX ? i + 1 : NCTX]);
+		lwsw_ctx_switch(&ring_sp[i], ring_sp[i + 1 < NCTX ? i + 1 : NCTX]);
 	}
 }
 
@@ -244,12 +244,12 @@ TEST(switch_ring)
 	for (int i = 0; i < NCTX; i++) {
 		stacks[i] = new_stack();
 		ASSERT_NE(NULL, stacks[i]);
-		ring_sp[i] = lws_ctx_make(stacks[i] + STACK_SIZE, ring_loop,
-					  (void *)(intptr_t)i, lws_ctx_fpctl());
+		ring_sp[i] = lwsw_ctx_make(stacks[i] + STACK_SIZE, ring_loop,
+					  (void *)(intptr_t)i, lwsw_ctx_fpctl());
 	}
 	/* ring_sp[NCTX] is the main context: each round goes 0 → … → 7 → main. */
 	for (int r = 0; r < 10000; r++)
-		lws_ctx_switch(&ring_sp[NCTX], ring_sp[0]);
+		lwsw_ctx_switch(&ring_sp[NCTX], ring_sp[0]);
 	for (int i = 0; i < NCTX; i++)
 		ASSERT_EQ(10000, ring_hops[i]);
 }
@@ -257,11 +257,11 @@ TEST(switch_ring)
 TEST(new_context_stack_is_aligned)
 {
 	char *stack = new_stack();
-	struct lws_ctx_frame *f;
+	struct lwsw_ctx_frame *f;
 
 	ASSERT_NE(NULL, stack);
 	/* An unaligned top is rounded down; the frame sits 16-aligned. */
-	f = lws_ctx_make(stack + STACK_SIZE - 3, clobber_loop, NULL, 0);
+	f = lwsw_ctx_make(stack + STACK_SIZE - 3, clobber_loop, NULL, 0);
 	ASSERT_EQ(0u, (uintptr_t)f % 16);
 	ASSERT_TRUE((char *)f < stack + STACK_SIZE - 3 - 16);
 	munmap(stack, STACK_SIZE);

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lws_harness.h"
+#include "lwsw_harness.h"
 #include "common.h"
 
 
@@ -60,22 +60,22 @@ static int in_child(void *(*fn)(void *), void *arg, int own_handler, char *out, 
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		struct lws_co_attr a;
-		struct lws_co_config cfg = { .workers = 1 };
-		lws_co_id_t id;
+		struct lwsw_co_attr a;
+		struct lwsw_co_config cfg = { .workers = 1 };
+		lwsw_co_id_t id;
 
 		dup2(fds[1], 2);
 		close(fds[0]);
 		if (own_handler)
 			signal(SIGSEGV, on_segv);
-		if (lws_co_start(&cfg))
+		if (lwsw_co_start(&cfg))
 			_exit(3);
-		lws_co_attr_init(&a);
+		lwsw_co_attr_init(&a);
 		a.name = "deep-thought";
 		a.stack_size = 32 * 1024;
-		if (lws_co_spawn_attr(&id, &a, fn, arg))
+		if (lwsw_co_spawn_attr(&id, &a, fn, arg))
 			_exit(4);
-		lws_co_join(id, NULL);
+		lwsw_co_join(id, NULL);
 		_exit(0);
 	}
 	close(fds[1]);

@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "lws_harness.h"
+#include "lwsw_harness.h"
 #include "common.h"
 
 static void *ret_arg(void *arg)
@@ -26,59 +26,59 @@ static void *ret_arg(void *arg)
 
 TEST(no_scheduler)
 {
-	lws_co_id_t id = 0;
+	lwsw_co_id_t id = 0;
 
 	/* NULL fn is refused before anything else. */
-	EXPECT_EQ(-EINVAL, lws_co_spawn(&id, NULL, NULL));
+	EXPECT_EQ(-EINVAL, lwsw_co_spawn(&id, NULL, NULL));
 	/* Nothing to run on. */
-	EXPECT_EQ(-ENXIO, lws_co_spawn(&id, ret_arg, NULL));
-	EXPECT_EQ(-ENXIO, lws_co_join(1, NULL));
-	EXPECT_EQ(-ENXIO, lws_co_detach(1));
-	EXPECT_EQ(-ENXIO, lws_co_stop());
-	EXPECT_EQ(-ENXIO, lws_co_wait_all());
+	EXPECT_EQ(-ENXIO, lwsw_co_spawn(&id, ret_arg, NULL));
+	EXPECT_EQ(-ENXIO, lwsw_co_join(1, NULL));
+	EXPECT_EQ(-ENXIO, lwsw_co_detach(1));
+	EXPECT_EQ(-ENXIO, lwsw_co_stop());
+	EXPECT_EQ(-ENXIO, lwsw_co_wait_all());
 	/* Not a coroutine. */
-	EXPECT_EQ(-EPERM, lws_co_yield());
-	EXPECT_EQ(-EPERM, lws_co_sleep(1000));
-	EXPECT_EQ(0u, lws_co_self());
-	EXPECT_EQ(0u, lws_co_workers());
+	EXPECT_EQ(-EPERM, lwsw_co_yield());
+	EXPECT_EQ(-EPERM, lwsw_co_sleep(1000));
+	EXPECT_EQ(0u, lwsw_co_self());
+	EXPECT_EQ(0u, lwsw_co_workers());
 }
 
 TEST(bad_config)
 {
-	struct lws_co_config cfg = { 0 };
+	struct lwsw_co_config cfg = { 0 };
 
 	cfg.flags = 1;			/* unknown flag */
-	EXPECT_EQ(-EINVAL, lws_co_start(&cfg));
+	EXPECT_EQ(-EINVAL, lwsw_co_start(&cfg));
 	cfg.flags = 0;
-	cfg.workers = LWS_CO_WORKERS_MAX + 1;
-	EXPECT_EQ(-EINVAL, lws_co_start(&cfg));
+	cfg.workers = LWSW_CO_WORKERS_MAX + 1;
+	EXPECT_EQ(-EINVAL, lwsw_co_start(&cfg));
 	cfg.workers = 1;
 	cfg.stack_size = 100;		/* below the minimum */
-	EXPECT_EQ(-EINVAL, lws_co_start(&cfg));
+	EXPECT_EQ(-EINVAL, lwsw_co_start(&cfg));
 	cfg.stack_size = (size_t)1 << 40;	/* huge */
-	EXPECT_EQ(-EINVAL, lws_co_start(&cfg));
+	EXPECT_EQ(-EINVAL, lwsw_co_start(&cfg));
 	cfg.stack_size = 0;		/* default */
-	ASSERT_EQ(0, lws_co_start(&cfg));
-	EXPECT_EQ(-EALREADY, lws_co_start(&cfg));
-	EXPECT_EQ(1u, lws_co_workers());
-	EXPECT_EQ(0, lws_co_stop());
-	EXPECT_EQ(-ENXIO, lws_co_stop());
+	ASSERT_EQ(0, lwsw_co_start(&cfg));
+	EXPECT_EQ(-EALREADY, lwsw_co_start(&cfg));
+	EXPECT_EQ(1u, lwsw_co_workers());
+	EXPECT_EQ(0, lwsw_co_stop());
+	EXPECT_EQ(-ENXIO, lwsw_co_stop());
 }
 
 /* A stack that cannot be mapped: the coroutine never runs, join says why. */
 TEST(stack_allocation_failure)
 {
-	struct lws_co_config cfg = { .workers = 1 };
-	struct lws_co_attr a;
+	struct lwsw_co_config cfg = { .workers = 1 };
+	struct lwsw_co_attr a;
 	struct rlimit rl;
-	lws_co_id_t id;
+	lwsw_co_id_t id;
 	long pages = 0;
 	void *r = (void *)1, *probe;
 	FILE *f;
 
 	if (under_sanitizer() || RUNNING_ON_VALGRIND)
 		SKIP(return, "the runtime's own address-space use defeats RLIMIT_AS");
-	ASSERT_EQ(0, lws_co_start(&cfg));
+	ASSERT_EQ(0, lwsw_co_start(&cfg));
 	f = fopen("/proc/self/statm", "r");
 	ASSERT_NE(NULL, f);
 	ASSERT_EQ(1, fscanf(f, "%ld", &pages));
@@ -88,23 +88,23 @@ TEST(stack_allocation_failure)
 	ASSERT_EQ(0, getrlimit(RLIMIT_AS, &rl));
 	rl.rlim_cur = (rlim_t)pages * sysconf(_SC_PAGESIZE) + (64 << 20);
 	ASSERT_EQ(0, setrlimit(RLIMIT_AS, &rl));
-	probe = mmap(NULL, LWS_CO_STACK_MAX, PROT_READ | PROT_WRITE,
+	probe = mmap(NULL, LWSW_CO_STACK_MAX, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (probe != MAP_FAILED) {
-		munmap(probe, LWS_CO_STACK_MAX);
-		lws_co_stop();
+		munmap(probe, LWSW_CO_STACK_MAX);
+		lwsw_co_stop();
 		SKIP(return, "RLIMIT_AS is not enforced here (qemu user mode?)");
 	}
-	lws_co_attr_init(&a);
-	a.stack_size = LWS_CO_STACK_MAX;
-	ASSERT_EQ(0, lws_co_spawn_attr(&id, &a, ret_arg, (void *)3));
-	EXPECT_EQ(-ENOMEM, lws_co_join(id, &r));
+	lwsw_co_attr_init(&a);
+	a.stack_size = LWSW_CO_STACK_MAX;
+	ASSERT_EQ(0, lwsw_co_spawn_attr(&id, &a, ret_arg, (void *)3));
+	EXPECT_EQ(-ENOMEM, lwsw_co_join(id, &r));
 	EXPECT_EQ(NULL, r);
 	/* Default stacks still come. */
-	ASSERT_EQ(0, lws_co_spawn(&id, ret_arg, (void *)5));
-	EXPECT_EQ(0, lws_co_join(id, &r));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, ret_arg, (void *)5));
+	EXPECT_EQ(0, lwsw_co_join(id, &r));
 	EXPECT_EQ((void *)5, r);
-	EXPECT_EQ(0, lws_co_stop());
+	EXPECT_EQ(0, lwsw_co_stop());
 }
 
 /* ---- the scheduler tests, on 1 and 2 workers ---- */
@@ -122,93 +122,93 @@ FIXTURE_VARIANT_ADD(sched, w2) { .workers = 2 };
 
 FIXTURE_SETUP(sched)
 {
-	struct lws_co_config cfg = { .workers = variant->workers };
+	struct lwsw_co_config cfg = { .workers = variant->workers };
 
-	ASSERT_EQ(0, lws_co_start(&cfg));
+	ASSERT_EQ(0, lwsw_co_start(&cfg));
 }
 
 FIXTURE_TEARDOWN(sched)
 {
-	EXPECT_EQ(0, lws_co_stop());
+	EXPECT_EQ(0, lwsw_co_stop());
 }
 
 TEST_F(sched, bad_attributes)
 {
-	struct lws_co_attr a;
-	lws_co_id_t id = 0;
+	struct lwsw_co_attr a;
+	lwsw_co_id_t id = 0;
 
-	lws_co_attr_init(&a);
-	EXPECT_EQ(LWS_CO_STACK_DEFAULT, a.stack_size);
+	lwsw_co_attr_init(&a);
+	EXPECT_EQ(LWSW_CO_STACK_DEFAULT, a.stack_size);
 	a.stack_size = 0;
-	EXPECT_EQ(-EINVAL, lws_co_spawn_attr(&id, &a, ret_arg, NULL));
-	a.stack_size = LWS_CO_STACK_MIN - 1;
-	EXPECT_EQ(-EINVAL, lws_co_spawn_attr(&id, &a, ret_arg, NULL));
-	a.stack_size = (size_t)LWS_CO_STACK_MAX + 1;
-	EXPECT_EQ(-E2BIG, lws_co_spawn_attr(&id, &a, ret_arg, NULL));
+	EXPECT_EQ(-EINVAL, lwsw_co_spawn_attr(&id, &a, ret_arg, NULL));
+	a.stack_size = LWSW_CO_STACK_MIN - 1;
+	EXPECT_EQ(-EINVAL, lwsw_co_spawn_attr(&id, &a, ret_arg, NULL));
+	a.stack_size = (size_t)LWSW_CO_STACK_MAX + 1;
+	EXPECT_EQ(-E2BIG, lwsw_co_spawn_attr(&id, &a, ret_arg, NULL));
 	a.stack_size = SIZE_MAX;
-	EXPECT_EQ(-E2BIG, lws_co_spawn_attr(&id, &a, ret_arg, NULL));
-	lws_co_attr_init(&a);
+	EXPECT_EQ(-E2BIG, lwsw_co_spawn_attr(&id, &a, ret_arg, NULL));
+	lwsw_co_attr_init(&a);
 	a.flags = 0x80;
-	EXPECT_EQ(-EINVAL, lws_co_spawn_attr(&id, &a, ret_arg, NULL));
-	EXPECT_EQ(-EINVAL, lws_co_spawn(&id, NULL, NULL));
+	EXPECT_EQ(-EINVAL, lwsw_co_spawn_attr(&id, &a, ret_arg, NULL));
+	EXPECT_EQ(-EINVAL, lwsw_co_spawn(&id, NULL, NULL));
 	EXPECT_EQ(0u, id);	/* untouched on failure */
 }
 
 TEST_F(sched, join_errors)
 {
-	lws_co_id_t id, id2;
+	lwsw_co_id_t id, id2;
 	void *r = NULL;
 
-	EXPECT_EQ(-ESRCH, lws_co_join(0, NULL));			/* never valid */
-	EXPECT_EQ(-ESRCH, lws_co_join((uint64_t)7 << 32 | 123456789, NULL)); /* unknown */
-	ASSERT_EQ(0, lws_co_spawn(&id, ret_arg, (void *)42));
-	EXPECT_EQ(0, lws_co_join(id, &r));
+	EXPECT_EQ(-ESRCH, lwsw_co_join(0, NULL));			/* never valid */
+	EXPECT_EQ(-ESRCH, lwsw_co_join((uint64_t)7 << 32 | 123456789, NULL)); /* unknown */
+	ASSERT_EQ(0, lwsw_co_spawn(&id, ret_arg, (void *)42));
+	EXPECT_EQ(0, lwsw_co_join(id, &r));
 	EXPECT_EQ((void *)42, r);
-	EXPECT_EQ(-ESRCH, lws_co_join(id, &r));			/* already joined */
-	EXPECT_EQ(-ESRCH, lws_co_detach(id));
+	EXPECT_EQ(-ESRCH, lwsw_co_join(id, &r));			/* already joined */
+	EXPECT_EQ(-ESRCH, lwsw_co_detach(id));
 	/* The slot is reused under a new generation: the old id stays dead. */
-	ASSERT_EQ(0, lws_co_spawn(&id2, ret_arg, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&id2, ret_arg, NULL));
 	EXPECT_NE(id, id2);
-	EXPECT_EQ(-ESRCH, lws_co_join(id, NULL));
-	EXPECT_EQ(0, lws_co_join(id2, NULL));
+	EXPECT_EQ(-ESRCH, lwsw_co_join(id, NULL));
+	EXPECT_EQ(0, lwsw_co_join(id2, NULL));
 }
 
 static void *self_join(void *arg)
 {
 	(void)arg;
-	return (void *)(intptr_t)lws_co_join(lws_co_self(), NULL);
+	return (void *)(intptr_t)lwsw_co_join(lwsw_co_self(), NULL);
 }
 
 static void *forbidden_calls(void *arg)
 {
 	long *res = arg;
 
-	res[0] = lws_co_stop();
-	res[1] = lws_co_start(NULL);
-	res[2] = lws_co_wait_all();
-	res[3] = lws_co_self() != 0;
+	res[0] = lwsw_co_stop();
+	res[1] = lwsw_co_start(NULL);
+	res[2] = lwsw_co_wait_all();
+	res[3] = lwsw_co_self() != 0;
 	return NULL;
 }
 
 TEST_F(sched, calls_invalid_in_a_coroutine)
 {
-	lws_co_id_t id;
+	lwsw_co_id_t id;
 	void *r;
 	long res[4] = { 0 };
 
-	ASSERT_EQ(0, lws_co_spawn(&id, self_join, NULL));
-	ASSERT_EQ(0, lws_co_join(id, &r));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, self_join, NULL));
+	ASSERT_EQ(0, lwsw_co_join(id, &r));
 	EXPECT_EQ(-EDEADLK, (int)(intptr_t)r);
-	ASSERT_EQ(0, lws_co_spawn(&id, forbidden_calls, res));
-	ASSERT_EQ(0, lws_co_join(id, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, forbidden_calls, res));
+	ASSERT_EQ(0, lwsw_co_join(id, NULL));
 	EXPECT_EQ(-EPERM, res[0]);
 	EXPECT_EQ(-EPERM, res[1]);
 	EXPECT_EQ(-EPERM, res[2]);
 	EXPECT_EQ(1, res[3]);
 	/* And from a native thread while the scheduler runs. */
-	EXPECT_EQ(-EPERM, lws_co_yield());
-	EXPECT_EQ(-EPERM, lws_co_sleep(1));
-	EXPECT_EQ(0u, lws_co_self());
+	EXPECT_EQ(-EPERM, lwsw_co_yield());
+	EXPECT_EQ(-EPERM, lwsw_co_sleep(1));
+	EXPECT_EQ(0u, lwsw_co_self());
 }
 
 static _Atomic int hold;
@@ -216,62 +216,62 @@ static _Atomic int hold;
 static void *held(void *arg)
 {
 	while (atomic_load(&hold))
-		lws_co_yield();
+		lwsw_co_yield();
 	return arg;
 }
 
 TEST_F(sched, detach)
 {
-	struct lws_co_attr a;
-	lws_co_id_t id;
+	struct lwsw_co_attr a;
+	lwsw_co_id_t id;
 
 	atomic_store(&hold, 1);
-	ASSERT_EQ(0, lws_co_spawn(&id, held, NULL));
-	EXPECT_EQ(0, lws_co_detach(id));
-	EXPECT_EQ(-EINVAL, lws_co_detach(id));	/* already detached */
-	EXPECT_EQ(-EINVAL, lws_co_join(id, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, held, NULL));
+	EXPECT_EQ(0, lwsw_co_detach(id));
+	EXPECT_EQ(-EINVAL, lwsw_co_detach(id));	/* already detached */
+	EXPECT_EQ(-EINVAL, lwsw_co_join(id, NULL));
 	atomic_store(&hold, 0);
-	EXPECT_EQ(0, lws_co_wait_all());
-	EXPECT_EQ(-ESRCH, lws_co_join(id, NULL));	/* gone by itself */
+	EXPECT_EQ(0, lwsw_co_wait_all());
+	EXPECT_EQ(-ESRCH, lwsw_co_join(id, NULL));	/* gone by itself */
 	/* Detaching a finished coroutine frees it. */
-	ASSERT_EQ(0, lws_co_spawn(&id, ret_arg, NULL));
-	EXPECT_EQ(0, lws_co_wait_all());
-	EXPECT_EQ(0, lws_co_detach(id));
-	EXPECT_EQ(-ESRCH, lws_co_join(id, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, ret_arg, NULL));
+	EXPECT_EQ(0, lwsw_co_wait_all());
+	EXPECT_EQ(0, lwsw_co_detach(id));
+	EXPECT_EQ(-ESRCH, lwsw_co_join(id, NULL));
 	/* Spawned detached. */
-	lws_co_attr_init(&a);
-	a.flags = LWS_CO_DETACHED;
+	lwsw_co_attr_init(&a);
+	a.flags = LWSW_CO_DETACHED;
 	atomic_store(&hold, 1);
-	ASSERT_EQ(0, lws_co_spawn_attr(&id, &a, held, NULL));
-	EXPECT_EQ(-EINVAL, lws_co_join(id, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn_attr(&id, &a, held, NULL));
+	EXPECT_EQ(-EINVAL, lwsw_co_join(id, NULL));
 	atomic_store(&hold, 0);
-	EXPECT_EQ(0, lws_co_wait_all());
+	EXPECT_EQ(0, lwsw_co_wait_all());
 }
 
 /* Join from a coroutine; nested spawns; results. */
 static void *fib(void *arg)
 {
 	long n = (long)(intptr_t)arg;
-	lws_co_id_t a, b;
+	lwsw_co_id_t a, b;
 	void *ra, *rb;
 
 	if (n < 2)
 		return arg;
-	if (lws_co_spawn(&a, fib, (void *)(intptr_t)(n - 1)) ||
-	    lws_co_spawn(&b, fib, (void *)(intptr_t)(n - 2)))
+	if (lwsw_co_spawn(&a, fib, (void *)(intptr_t)(n - 1)) ||
+	    lwsw_co_spawn(&b, fib, (void *)(intptr_t)(n - 2)))
 		return (void *)-1;
-	if (lws_co_join(a, &ra) || lws_co_join(b, &rb))
+	if (lwsw_co_join(a, &ra) || lwsw_co_join(b, &rb))
 		return (void *)-1;
 	return (void *)((intptr_t)ra + (intptr_t)rb);
 }
 
 TEST_F(sched, nested_spawn_join)
 {
-	lws_co_id_t id;
+	lwsw_co_id_t id;
 	void *r;
 
-	ASSERT_EQ(0, lws_co_spawn(&id, fib, (void *)15));	/* 1973 coroutines */
-	ASSERT_EQ(0, lws_co_join(id, &r));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, fib, (void *)15));	/* 1973 coroutines */
+	ASSERT_EQ(0, lwsw_co_join(id, &r));
 	EXPECT_EQ(610, (intptr_t)r);
 }
 
@@ -283,20 +283,20 @@ static void *tracer(void *arg)
 {
 	for (int i = 0; i < 4; i++) {
 		trace[atomic_fetch_add(&trace_n, 1)] = *(char *)arg;
-		lws_co_yield();
+		lwsw_co_yield();
 	}
 	return NULL;
 }
 
 static void *spawn_two_tracers(void *arg)
 {
-	lws_co_id_t a, b;
+	lwsw_co_id_t a, b;
 
 	(void)arg;
 	/* Both queued on this worker, in order, before either runs. */
-	if (lws_co_spawn(&a, tracer, "a") || lws_co_spawn(&b, tracer, "b"))
+	if (lwsw_co_spawn(&a, tracer, "a") || lwsw_co_spawn(&b, tracer, "b"))
 		return (void *)1;
-	if (lws_co_join(a, NULL) || lws_co_join(b, NULL))
+	if (lwsw_co_join(a, NULL) || lwsw_co_join(b, NULL))
 		return (void *)2;
 	return NULL;
 }
@@ -306,13 +306,13 @@ static void *spawn_two_tracers(void *arg)
 static void expect_trace(struct __test_metadata *_metadata, void *(*fn)(void *),
 			 const char *want)
 {
-	lws_co_id_t id;
+	lwsw_co_id_t id;
 	void *r;
 
 	memset(trace, 0, sizeof(trace));
 	atomic_store(&trace_n, 0);
-	ASSERT_EQ(0, lws_co_spawn(&id, fn, NULL));
-	ASSERT_EQ(0, lws_co_join(id, &r));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, fn, NULL));
+	ASSERT_EQ(0, lwsw_co_join(id, &r));
 	EXPECT_EQ(NULL, r);
 	EXPECT_STREQ(want, trace);
 }
@@ -332,13 +332,13 @@ TEST_F(sched, yield_round_robin)
  */
 static void *spawn_three_tracers(void *arg)
 {
-	lws_co_id_t a, b, c;
+	lwsw_co_id_t a, b, c;
 
 	(void)arg;
-	if (lws_co_spawn(&a, tracer, "a") || lws_co_spawn(&b, tracer, "b") ||
-	    lws_co_spawn(&c, tracer, "c"))
+	if (lwsw_co_spawn(&a, tracer, "a") || lwsw_co_spawn(&b, tracer, "b") ||
+	    lwsw_co_spawn(&c, tracer, "c"))
 		return (void *)1;
-	if (lws_co_join(a, NULL) || lws_co_join(b, NULL) || lws_co_join(c, NULL))
+	if (lwsw_co_join(a, NULL) || lwsw_co_join(b, NULL) || lwsw_co_join(c, NULL))
 		return (void *)2;
 	return NULL;
 }
@@ -348,7 +348,7 @@ static _Atomic int nap_done;
 static void *napper(void *arg)
 {
 	(void)arg;
-	lws_co_sleep(2000000);
+	lwsw_co_sleep(2000000);
 	atomic_store(&nap_done, 1);
 	return NULL;
 }
@@ -359,7 +359,7 @@ static void *yield_until_nap_done(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&nap_done)) {
-		lws_co_yield();
+		lwsw_co_yield();
 		n++;
 	}
 	return (void *)(intptr_t)(n > 0);
@@ -367,19 +367,19 @@ static void *yield_until_nap_done(void *arg)
 
 TEST_F(sched, yield_fast_path)
 {
-	lws_co_id_t a, b, n;
+	lwsw_co_id_t a, b, n;
 	void *r;
 
 	if (variant->workers == 1)
 		expect_trace(_metadata, spawn_three_tracers, "abcabcabcabc");
 	/* Two yielders and a sleeper: the timer must fire among the yields. */
 	atomic_store(&nap_done, 0);
-	ASSERT_EQ(0, lws_co_spawn(&a, yield_until_nap_done, NULL));
-	ASSERT_EQ(0, lws_co_spawn(&b, yield_until_nap_done, NULL));
-	ASSERT_EQ(0, lws_co_spawn(&n, napper, NULL));
-	ASSERT_EQ(0, lws_co_join(n, NULL));
-	ASSERT_EQ(0, lws_co_join(a, &r));
-	ASSERT_EQ(0, lws_co_join(b, &r));
+	ASSERT_EQ(0, lwsw_co_spawn(&a, yield_until_nap_done, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&b, yield_until_nap_done, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&n, napper, NULL));
+	ASSERT_EQ(0, lwsw_co_join(n, NULL));
+	ASSERT_EQ(0, lwsw_co_join(a, &r));
+	ASSERT_EQ(0, lwsw_co_join(b, &r));
 }
 
 /*
@@ -392,14 +392,14 @@ TEST_F(sched, yield_fast_path)
 static void *spawn_nine_tracers(void *arg)
 {
 	static char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "h", "i" };
-	lws_co_id_t id[9];
+	lwsw_co_id_t id[9];
 
 	(void)arg;
 	for (int i = 0; i < 9; i++)
-		if (lws_co_spawn(&id[i], tracer, names[i]))
+		if (lwsw_co_spawn(&id[i], tracer, names[i]))
 			return (void *)1;
 	for (int i = 0; i < 9; i++)
-		if (lws_co_join(id[i], NULL))
+		if (lwsw_co_join(id[i], NULL))
 			return (void *)2;
 	return NULL;
 }
@@ -415,32 +415,32 @@ static void *sleeper(void *arg)
 {
 	int64_t ns = (int64_t)(intptr_t)arg, t0 = mono_ns();
 
-	if (lws_co_sleep(ns))
+	if (lwsw_co_sleep(ns))
 		return (void *)-1;
 	return (void *)(intptr_t)(mono_ns() - t0 >= ns);
 }
 
 TEST_F(sched, sleep)
 {
-	lws_co_id_t ids[200];
+	lwsw_co_id_t ids[200];
 	void *r;
 	int64_t t0 = mono_ns();
 
-	ASSERT_EQ(0, lws_co_spawn(&ids[0], sleeper, (void *)(intptr_t)20000000));
-	ASSERT_EQ(0, lws_co_join(ids[0], &r));
+	ASSERT_EQ(0, lwsw_co_spawn(&ids[0], sleeper, (void *)(intptr_t)20000000));
+	ASSERT_EQ(0, lwsw_co_join(ids[0], &r));
 	EXPECT_EQ((void *)1, r);
 	EXPECT_GE(mono_ns() - t0, 20000000);
 	/* Many sleepers with different deadlines: all wake, none early. */
 	for (int i = 0; i < 200; i++)
-		ASSERT_EQ(0, lws_co_spawn(&ids[i], sleeper,
+		ASSERT_EQ(0, lwsw_co_spawn(&ids[i], sleeper,
 					  (void *)(intptr_t)(((i * 7919) % 200) * 50000)));
 	for (int i = 0; i < 200; i++) {
-		ASSERT_EQ(0, lws_co_join(ids[i], &r));
+		ASSERT_EQ(0, lwsw_co_join(ids[i], &r));
 		EXPECT_EQ((void *)1, r);
 	}
 	/* sleep(0) and negative sleeps are yields. */
-	ASSERT_EQ(0, lws_co_spawn(&ids[0], sleeper, (void *)0));
-	ASSERT_EQ(0, lws_co_join(ids[0], &r));
+	ASSERT_EQ(0, lwsw_co_spawn(&ids[0], sleeper, (void *)0));
+	ASSERT_EQ(0, lwsw_co_join(ids[0], &r));
 	EXPECT_EQ((void *)1, r);
 }
 
@@ -456,17 +456,17 @@ static void *count_one(void *arg)
 static void *spawn_many(void *arg)
 {
 	long n = (long)(intptr_t)arg, bad = 0;
-	lws_co_id_t *ids = malloc(n * sizeof(*ids));
+	lwsw_co_id_t *ids = malloc(n * sizeof(*ids));
 
 	if (!ids)
 		return (void *)-1;
 	for (long i = 0; i < n; i++)
-		if (lws_co_spawn(&ids[i], count_one, (void *)(intptr_t)i))
+		if (lwsw_co_spawn(&ids[i], count_one, (void *)(intptr_t)i))
 			bad++;
 	for (long i = 0; i < n; i++) {
 		void *r;
 
-		if (lws_co_join(ids[i], &r) || r != (void *)(intptr_t)i)
+		if (lwsw_co_join(ids[i], &r) || r != (void *)(intptr_t)i)
 			bad++;
 	}
 	free(ids);
@@ -476,12 +476,12 @@ static void *spawn_many(void *arg)
 TEST_F(sched, spawn_join_100k)
 {
 	long n = scaled(100000, 5000);
-	lws_co_id_t id;
+	lwsw_co_id_t id;
 	void *bad;
 
 	atomic_store(&counter, 0);
-	ASSERT_EQ(0, lws_co_spawn(&id, spawn_many, (void *)(intptr_t)n));
-	ASSERT_EQ(0, lws_co_join(id, &bad));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, spawn_many, (void *)(intptr_t)n));
+	ASSERT_EQ(0, lwsw_co_join(id, &bad));
 	EXPECT_EQ(0, (intptr_t)bad);
 	EXPECT_EQ(n, atomic_load(&counter));
 	/* And again from this native thread. */
@@ -497,7 +497,7 @@ static void *wait_release(void *arg)
 {
 	atomic_fetch_add(&counter, 1);
 	while (!atomic_load(&release_all))
-		lws_co_yield();
+		lwsw_co_yield();
 	return arg;
 }
 
@@ -537,7 +537,7 @@ TEST_F_TIMEOUT(sched, alive_at_once, 120)
 	if (want > 20000)
 		n = want = 20000;
 #endif
-	lws_co_id_t *ids;
+	lwsw_co_id_t *ids;
 	long rss0;
 
 	if (2 * want + 5000 > limit) {
@@ -551,14 +551,14 @@ TEST_F_TIMEOUT(sched, alive_at_once, 120)
 	atomic_store(&release_all, 0);
 	rss0 = rss_kib();
 	for (long i = 0; i < n; i++)
-		ASSERT_EQ(0, lws_co_spawn(&ids[i], wait_release, NULL));
+		ASSERT_EQ(0, lwsw_co_spawn(&ids[i], wait_release, NULL));
 	while (atomic_load(&counter) < n)
 		usleep(1000);
 	TH_LOG("%ld coroutines alive: RSS +%ld KiB, %.2f KiB each", n, rss_kib() - rss0,
 	       (double)(rss_kib() - rss0) / n);
 	atomic_store(&release_all, 1);
 	for (long i = 0; i < n; i++)
-		ASSERT_EQ(0, lws_co_join(ids[i], NULL));
+		ASSERT_EQ(0, lwsw_co_join(ids[i], NULL));
 	free(ids);
 }
 
@@ -571,7 +571,7 @@ static void *round_keeper(void *arg)
 
 	fesetround(mode);
 	for (int i = 0; i < 2000; i++) {
-		lws_co_yield();
+		lwsw_co_yield();
 		if (fegetround() != mode)
 			bad++;
 	}
@@ -587,20 +587,20 @@ static void *inherits_round(void *arg)
 
 TEST_F(sched, rounding_mode_per_coroutine)
 {
-	lws_co_id_t ids[8];
+	lwsw_co_id_t ids[8];
 	void *r;
 
 	for (int i = 0; i < 8; i++)
-		ASSERT_EQ(0, lws_co_spawn(&ids[i], round_keeper, (void *)(intptr_t)i));
+		ASSERT_EQ(0, lwsw_co_spawn(&ids[i], round_keeper, (void *)(intptr_t)i));
 	for (int i = 0; i < 8; i++) {
-		ASSERT_EQ(0, lws_co_join(ids[i], &r));
+		ASSERT_EQ(0, lwsw_co_join(ids[i], &r));
 		EXPECT_EQ(0, (intptr_t)r);
 	}
 	/* A new coroutine starts with its spawner's mode. */
 	fesetround(FE_UPWARD);
-	ASSERT_EQ(0, lws_co_spawn(&ids[0], inherits_round, NULL));
+	ASSERT_EQ(0, lwsw_co_spawn(&ids[0], inherits_round, NULL));
 	fesetround(FE_TONEAREST);
-	ASSERT_EQ(0, lws_co_join(ids[0], &r));
+	ASSERT_EQ(0, lwsw_co_join(ids[0], &r));
 	EXPECT_EQ(FE_UPWARD, (intptr_t)r);
 }
 
@@ -612,7 +612,7 @@ static void *live_values(void *arg)
 	double x = (double)seed * 0.5, y = (double)seed * 0.25;
 
 	for (int i = 0; i < 1000; i++) {
-		lws_co_yield();
+		lwsw_co_yield();
 		a += 1; b += 2; c += 3; d += 4; e += 5; f += 6;
 		x += 1.0; y += 2.0;
 	}
@@ -624,13 +624,13 @@ static void *live_values(void *arg)
 
 TEST_F(sched, values_survive_yields)
 {
-	lws_co_id_t ids[16];
+	lwsw_co_id_t ids[16];
 	void *r;
 
 	for (int i = 0; i < 16; i++)
-		ASSERT_EQ(0, lws_co_spawn(&ids[i], live_values, (void *)(intptr_t)(i + 1)));
+		ASSERT_EQ(0, lwsw_co_spawn(&ids[i], live_values, (void *)(intptr_t)(i + 1)));
 	for (int i = 0; i < 16; i++) {
-		ASSERT_EQ(0, lws_co_join(ids[i], &r));
+		ASSERT_EQ(0, lwsw_co_join(ids[i], &r));
 		EXPECT_EQ((void *)1, r);
 	}
 }
@@ -648,26 +648,26 @@ static void *tracer3(void *arg)
 
 static void *tracer_spawning(void *arg)
 {
-	lws_co_id_t c = 0;
+	lwsw_co_id_t c = 0;
 
 	for (int i = 0; i < 4; i++) {
 		trace[atomic_fetch_add(&trace_n, 1)] = *(char *)arg;
-		if (i == 1 && lws_co_spawn(&c, tracer3, "c"))
+		if (i == 1 && lwsw_co_spawn(&c, tracer3, "c"))
 			return (void *)1;
-		lws_co_yield();
+		lwsw_co_yield();
 	}
-	return lws_co_join(c, NULL) ? (void *)2 : NULL;
+	return lwsw_co_join(c, NULL) ? (void *)2 : NULL;
 }
 
 static void *pair_then_spawn(void *arg)
 {
-	lws_co_id_t a, b;
+	lwsw_co_id_t a, b;
 	void *ra = (void *)3;
 
 	(void)arg;
-	if (lws_co_spawn(&a, tracer_spawning, "a") || lws_co_spawn(&b, tracer, "b"))
+	if (lwsw_co_spawn(&a, tracer_spawning, "a") || lwsw_co_spawn(&b, tracer, "b"))
 		return (void *)1;
-	if (lws_co_join(a, &ra) || lws_co_join(b, NULL))
+	if (lwsw_co_join(a, &ra) || lwsw_co_join(b, NULL))
 		return (void *)2;
 	return ra;
 }
@@ -702,7 +702,7 @@ static void *yield_watch_thread(void *arg)
 	     i++) {
 		if (!pthread_equal(pthread_self(), thief_home))
 			atomic_store(&thief_moved, 1);
-		if (lws_co_yield())
+		if (lwsw_co_yield())
 			return (void *)1;
 		atomic_fetch_add(&thief_yields, 1);
 	}
@@ -711,16 +711,16 @@ static void *yield_watch_thread(void *arg)
 
 static void *spawn_yielders(void *arg)
 {
-	lws_co_id_t ids[THIEF_CO];
+	lwsw_co_id_t ids[THIEF_CO];
 	long total = 0;
 	void *r;
 
 	thief_home = pthread_self();
 	for (int i = 0; i < THIEF_CO; i++)
-		if (lws_co_spawn(&ids[i], yield_watch_thread, arg))
+		if (lwsw_co_spawn(&ids[i], yield_watch_thread, arg))
 			return (void *)-1;
 	for (int i = 0; i < THIEF_CO; i++) {
-		if (lws_co_join(ids[i], &r) || r == (void *)1)
+		if (lwsw_co_join(ids[i], &r) || r == (void *)1)
 			return (void *)-2;
 		total += (long)(intptr_t)r;
 	}
@@ -730,14 +730,14 @@ static void *spawn_yielders(void *arg)
 TEST_F(sched, yield_with_thief)
 {
 	long n = scaled(20000, 2000);
-	lws_co_id_t id;
+	lwsw_co_id_t id;
 	void *r;
 
 	atomic_store(&thief_yields, 0);
 	atomic_store(&thief_moved, 0);
 	thief_wait = variant->workers > 1;
-	ASSERT_EQ(0, lws_co_spawn(&id, spawn_yielders, (void *)(intptr_t)n));
-	ASSERT_EQ(0, lws_co_join(id, &r));
+	ASSERT_EQ(0, lwsw_co_spawn(&id, spawn_yielders, (void *)(intptr_t)n));
+	ASSERT_EQ(0, lwsw_co_join(id, &r));
 	ASSERT_LE(THIEF_CO * n, (long)(intptr_t)r);
 	/* Every yield counted once: the sum of the loops' own counts. */
 	EXPECT_EQ((long)(intptr_t)r, atomic_load(&thief_yields));
@@ -765,20 +765,20 @@ static void *note_thread(void *arg)
 	/* Busy a while so the other worker steals. */
 	for (volatile int i = 0; i < 20000; i++)
 		;
-	lws_co_yield();
+	lwsw_co_yield();
 	return arg;
 }
 
 static void *spawner_thread(void *arg)
 {
 	long bad = 0;
-	lws_co_id_t ids[500];
+	lwsw_co_id_t ids[500];
 
 	(void)arg;
 	for (int i = 0; i < 500; i++)
-		bad += lws_co_spawn(&ids[i], note_thread, NULL) != 0;
+		bad += lwsw_co_spawn(&ids[i], note_thread, NULL) != 0;
 	for (int i = 0; i < 500; i++)
-		bad += lws_co_join(ids[i], NULL) != 0;
+		bad += lwsw_co_join(ids[i], NULL) != 0;
 	return (void *)bad;
 }
 
@@ -797,40 +797,40 @@ TEST_F(sched, spawn_from_threads_uses_workers)
 	EXPECT_EQ((int)variant->workers, nseen);
 }
 
-/* lws_co_run: main coroutine plus everything it spawned. */
+/* lwsw_co_run: main coroutine plus everything it spawned. */
 static _Atomic int detached_done;
 
 static void *detached_child(void *arg)
 {
-	lws_co_sleep(1000000);
+	lwsw_co_sleep(1000000);
 	atomic_fetch_add(&detached_done, 1);
 	return arg;
 }
 
 static void *run_main(void *arg)
 {
-	struct lws_co_attr a;
+	struct lwsw_co_attr a;
 
-	lws_co_attr_init(&a);
-	a.flags = LWS_CO_DETACHED;
+	lwsw_co_attr_init(&a);
+	a.flags = LWSW_CO_DETACHED;
 	for (int i = 0; i < 10; i++)
-		lws_co_spawn_attr(NULL, &a, detached_child, NULL);
+		lwsw_co_spawn_attr(NULL, &a, detached_child, NULL);
 	return arg;
 }
 
 TEST(run_waits_for_everything)
 {
-	struct lws_co_config cfg = { .workers = 2 };
+	struct lwsw_co_config cfg = { .workers = 2 };
 	void *r = NULL;
 
-	EXPECT_EQ(-EINVAL, lws_co_run(&cfg, NULL, NULL, NULL));
+	EXPECT_EQ(-EINVAL, lwsw_co_run(&cfg, NULL, NULL, NULL));
 	atomic_store(&detached_done, 0);
-	ASSERT_EQ(0, lws_co_run(&cfg, run_main, (void *)7, &r));
+	ASSERT_EQ(0, lwsw_co_run(&cfg, run_main, (void *)7, &r));
 	EXPECT_EQ((void *)7, r);
 	EXPECT_EQ(10, atomic_load(&detached_done));
-	EXPECT_EQ(0u, lws_co_workers());
+	EXPECT_EQ(0u, lwsw_co_workers());
 	/* Restartable. */
-	ASSERT_EQ(0, lws_co_run(NULL, ret_arg, (void *)8, &r));
+	ASSERT_EQ(0, lwsw_co_run(NULL, ret_arg, (void *)8, &r));
 	EXPECT_EQ((void *)8, r);
 }
 
@@ -846,15 +846,15 @@ static void *deep(void *arg)
 
 TEST_F(sched, big_stack)
 {
-	struct lws_co_attr a;
-	lws_co_id_t id;
+	struct lwsw_co_attr a;
+	lwsw_co_id_t id;
 	void *r;
 
-	lws_co_attr_init(&a);
+	lwsw_co_attr_init(&a);
 	a.stack_size = 1 << 20;
 	a.name = "deep";
-	ASSERT_EQ(0, lws_co_spawn_attr(&id, &a, deep, (void *)4));
-	ASSERT_EQ(0, lws_co_join(id, &r));
+	ASSERT_EQ(0, lwsw_co_spawn_attr(&id, &a, deep, (void *)4));
+	ASSERT_EQ(0, lwsw_co_join(id, &r));
 	EXPECT_EQ((void *)7, r);
 }
 

@@ -43,6 +43,6 @@ check-debug-run:
 	  --test-timeout $(DEBUG_TEST_TIMEOUT) --test-scale $(call test_scale,tcg-debug) \
 	  --cmd-timeout 3600 \
 	  --payload $(TOP)/tests/debug/payload \
-	  --cmd 'LWS_FUZZ_SECONDS=$(DEBUG_FUZZ_SECONDS) LWS_STRESS_SECONDS=$(DEBUG_STRESS_SECONDS) debug-campaign' \
+	  --cmd 'LWSW_FUZZ_SECONDS=$(DEBUG_FUZZ_SECONDS) LWSW_STRESS_SECONDS=$(DEBUG_STRESS_SECONDS) debug-campaign' \
 	  --append 'kmemleak=on' \
 	  --dir $(BUILD)/vm/run-debug --tap-dir $(RESULTS)/vm-debug $(VM_TESTS)

@@ -29,11 +29,11 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
-#include "lws_harness.h"
-#include "lws_kmod.h"
+#include "lwsw_harness.h"
+#include "lwsw_kmod.h"
 
 #define MS		(1000 * 1000ull)
-#define EXEC_ENV	"LWS_FAULTS_EXEC"
+#define EXEC_ENV	"LWSW_FAULTS_EXEC"
 
 /* The scheduler state letter of one of our threads or children. */
 static char task_state(pid_t pid, pid_t tid)
@@ -86,17 +86,17 @@ __attribute__((constructor)) static void exec_child(void)
 	if (!v)
 		return;
 	fd = atoi(v);
-	if (lws_wait_timeout(fd, 0) != -EPERM)
+	if (lwsw_wait_timeout(fd, 0) != -EPERM)
 		_exit(1);
-	if (lws_wake(fd, 1) != -EPERM)
+	if (lwsw_wake(fd, 1) != -EPERM)
 		_exit(2);
-	if (lws_lookup(fd, (uint32_t)lws_gettid()) != -ESRCH)
+	if (lwsw_lookup(fd, (uint32_t)lwsw_gettid()) != -ESRCH)
 		_exit(3);
 	/* The new image may join again, with a new handle and no token. */
-	h = lws_register(fd);
+	h = lwsw_register(fd);
 	if (h <= 0)
 		_exit(4);
-	if (lws_wait_timeout(fd, 0) != -ETIMEDOUT)
+	if (lwsw_wait_timeout(fd, 0) != -ETIMEDOUT)
 		_exit(5);
 	_exit(0);
 }
@@ -113,9 +113,9 @@ struct tgt {
 
 static void spin_us(int us)
 {
-	uint64_t end = lws_now_ns() + (uint64_t)us * 1000;
+	uint64_t end = lwsw_now_ns() + (uint64_t)us * 1000;
 
-	while (lws_now_ns() < end)
+	while (lwsw_now_ns() < end)
 		;
 }
 
@@ -123,10 +123,10 @@ static void *target_main(void *arg)
 {
 	struct tgt *t = arg;
 
-	t->handle = lws_register(t->fd);
+	t->handle = lwsw_register(t->fd);
 	switch (t->mode) {
 	case 0:		/* blocked in WAIT; exits as soon as it is resumed */
-		t->ret = lws_wait(t->fd);
+		t->ret = lwsw_wait(t->fd);
 		break;
 	default:	/* runs a little, exits without waiting */
 		spin_us(t->delay_us);
@@ -139,11 +139,11 @@ TEST(target_exits_during_handoff)
 {
 	enum { LOOPS = 60 };
 	unsigned long n_owner = 0, n_srch = 0, n_wake_ok = 0, n_kill = 0;
-	int fd = lws_open(), me, status, r;
-	long members0 = lws_stat("members");
+	int fd = lwsw_open(), me, status, r;
+	long members0 = lwsw_stat("members");
 
 	ASSERT_LE(0, fd);
-	me = lws_register(fd);
+	me = lwsw_register(fd);
 	ASSERT_LT(0, me);
 
 	for (int i = 0; i < LOOPS; i++) {
@@ -157,12 +157,12 @@ TEST(target_exits_during_handoff)
 		if (t.mode == 0) {
 			/* The resume wakes it and it dies without resuming us:
 			 * its death must, with EOWNERDEAD (5 s: never reached). */
-			r = lws_switchto_timeout(fd, t.handle, 5000 * MS);
+			r = lwsw_switchto_timeout(fd, t.handle, 5000 * MS);
 			EXPECT_EQ(-EOWNERDEAD, r);
 			n_owner += r == -EOWNERDEAD;
 		} else if (i % 4 == 1) {
 			spin_us((int)rnd(400));
-			r = lws_switchto_timeout(fd, t.handle, 5000 * MS);
+			r = lwsw_switchto_timeout(fd, t.handle, 5000 * MS);
 			EXPECT_TRUE(r == -EOWNERDEAD || r == -ESRCH) {
 				TH_LOG("loop %d: SWITCHTO to an exiting thread: %d", i, r);
 			}
@@ -170,14 +170,14 @@ TEST(target_exits_during_handoff)
 			n_srch += r == -ESRCH;
 		} else {
 			spin_us((int)rnd(400));
-			r = lws_wake(fd, t.handle);
+			r = lwsw_wake(fd, t.handle);
 			EXPECT_TRUE(r == 0 || r == -ESRCH);
 			n_wake_ok += r == 0;
 			n_srch += r == -ESRCH;
 		}
 		pthread_join(th, NULL);
 		/* Gone now, whatever happened. */
-		r = lws_wake(fd, t.handle);
+		r = lwsw_wake(fd, t.handle);
 		EXPECT_EQ(-ESRCH, r);
 	}
 
@@ -190,11 +190,11 @@ TEST(target_exits_during_handoff)
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
-			h = lws_register(fd);
+			h = lwsw_register(fd);
 			if (write(p2c[1], &h, sizeof(h)) != sizeof(h))
 				_exit(1);
 			for (;;)
-				lws_wait_timeout(fd, 1000 * MS);
+				lwsw_wait_timeout(fd, 1000 * MS);
 		}
 		ASSERT_EQ(sizeof(h), read(p2c[0], &h, sizeof(h)));
 		close(p2c[0]);
@@ -209,7 +209,7 @@ TEST(target_exits_during_handoff)
 				kill(pid, SIGKILL);
 				_exit(0);
 			}
-			r = lws_switchto_timeout(fd, (uint32_t)h, 5000 * MS);
+			r = lwsw_switchto_timeout(fd, (uint32_t)h, 5000 * MS);
 			EXPECT_TRUE(r == -EOWNERDEAD || r == -ESRCH) {
 				TH_LOG("SWITCHTO to a member being killed: %d", r);
 			}
@@ -219,22 +219,22 @@ TEST(target_exits_during_handoff)
 		} else {
 			spin_us((int)rnd(2000));
 			kill(pid, SIGKILL);
-			r = lws_wake(fd, (uint32_t)h);
+			r = lwsw_wake(fd, (uint32_t)h);
 			EXPECT_TRUE(r == 0 || r == -ESRCH);
 		}
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		EXPECT_TRUE(WIFSIGNALED(status));
 		n_kill++;
-		EXPECT_EQ(-ESRCH, lws_wake(fd, (uint32_t)h));
+		EXPECT_EQ(-ESRCH, lwsw_wake(fd, (uint32_t)h));
 	}
 
 	/* None of that left a token for us, or a member behind. */
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(fd, 0));
-	EXPECT_EQ(members0 + 1, lws_stat_settles("members", members0 + 1));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(fd, 0));
+	EXPECT_EQ(members0 + 1, lwsw_stat_settles("members", members0 + 1));
 	ksft_print_msg("exits: EOWNERDEAD %lu, ESRCH %lu, WAKE ok %lu, killed %lu\n",
 		       n_owner, n_srch, n_wake_ok, n_kill);
 	close(fd);
-	EXPECT_EQ(members0, lws_stat_settles("members", members0));
+	EXPECT_EQ(members0, lwsw_stat_settles("members", members0));
 }
 
 /* ---- the fd closed while members are blocked ---- */
@@ -253,9 +253,9 @@ static void *blk_main(void *arg)
 {
 	struct blk *b = arg;
 
-	b->handle = lws_register(b->fd);
-	b->tid = lws_gettid();
-	b->ret = b->target ? lws_switchto(b->fd, (uint32_t)b->target) : lws_wait(b->fd);
+	b->handle = lwsw_register(b->fd);
+	b->tid = lwsw_gettid();
+	b->ret = b->target ? lwsw_switchto(b->fd, (uint32_t)b->target) : lwsw_wait(b->fd);
 	__atomic_store_n(&b->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
@@ -279,15 +279,15 @@ TEST(fd_closed_while_members_blocked)
 	struct blk b[N];
 	struct closer c;
 	pthread_t ct;
-	long domains0 = lws_stat("domains");
-	int fd = lws_open(), fd2, me;
+	long domains0 = lwsw_stat("domains");
+	int fd = lwsw_open(), fd2, me;
 
-	lws_catch_usr1();
+	lwsw_catch_usr1();
 	ASSERT_LE(0, fd);
 	fd2 = dup(fd);
 	ASSERT_LE(0, fd2);
 	/* We are a member that never waits: SWITCHTO callers leave us tokens. */
-	me = lws_register(fd);
+	me = lwsw_register(fd);
 	ASSERT_LT(0, me);
 	for (int i = 0; i < N; i++) {
 		b[i] = (struct blk){ .fd = fd, .target = i % 2 ? me : 0 };
@@ -307,18 +307,18 @@ TEST(fd_closed_while_members_blocked)
 	usleep(50000);
 	for (int i = 0; i < N; i++)
 		EXPECT_EQ(0, b[i].done);
-	EXPECT_EQ(domains0 + 1, lws_stat("domains"));
+	EXPECT_EQ(domains0 + 1, lwsw_stat("domains"));
 
 	/* The domain lives on through the other fd: resume them all. */
 	for (int i = 0; i < N; i++)
-		EXPECT_EQ(0, lws_wake(fd2, (uint32_t)b[i].handle));
+		EXPECT_EQ(0, lwsw_wake(fd2, (uint32_t)b[i].handle));
 	for (int i = 0; i < N; i++) {
 		pthread_join(b[i].th, NULL);
 		EXPECT_EQ(0, b[i].ret);
 	}
 	/* The SWITCHTO callers each left us one token: one, not more. */
-	EXPECT_EQ(0, lws_wait_timeout(fd2, 0));
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(fd2, 0));
+	EXPECT_EQ(0, lwsw_wait_timeout(fd2, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(fd2, 0));
 
 	/* Now close every fd while they block: they hold the domain until a
 	 * signal gets them out, then it goes. */
@@ -336,7 +336,7 @@ TEST(fd_closed_while_members_blocked)
 	ASSERT_EQ(0, pthread_join(ct, NULL));
 	ASSERT_EQ(0, c.ret);
 	usleep(50000);
-	EXPECT_EQ(domains0 + 1, lws_stat("domains"));
+	EXPECT_EQ(domains0 + 1, lwsw_stat("domains"));
 	for (int i = 0; i < N; i++) {
 		EXPECT_EQ(0, b[i].done);
 		ASSERT_EQ(0, pthread_kill(b[i].th, SIGUSR1));
@@ -345,7 +345,7 @@ TEST(fd_closed_while_members_blocked)
 		 * odd ones' target (us) is the main thread, never blocked. */
 		EXPECT_EQ(-EINTR, b[i].ret);
 	}
-	EXPECT_EQ(domains0, lws_stat_settles("domains", domains0));
+	EXPECT_EQ(domains0, lwsw_stat_settles("domains", domains0));
 }
 
 /* ---- fork of a registered thread ---- */
@@ -365,8 +365,8 @@ static void *fork_from_member(void *arg)
 	int pipefd[2];
 	pid_t pid;
 
-	f->handle = lws_register(f->fd);
-	f->tid = lws_gettid();
+	f->handle = lwsw_register(f->fd);
+	f->tid = lwsw_gettid();
 	if (pipe(pipefd))
 		return NULL;
 	pid = fork();
@@ -374,26 +374,26 @@ static void *fork_from_member(void *arg)
 		int h;
 
 		/* The child: same domain, not a member. */
-		if (lws_wait_timeout(f->fd, 0) != -EPERM)
+		if (lwsw_wait_timeout(f->fd, 0) != -EPERM)
 			_exit(1);
-		if (lws_switchto_timeout(f->fd, (uint32_t)f->main_handle, 0) != -EPERM)
+		if (lwsw_switchto_timeout(f->fd, (uint32_t)f->main_handle, 0) != -EPERM)
 			_exit(2);
-		if (lws_wake(f->fd, (uint32_t)f->main_handle) != -EPERM)
+		if (lwsw_wake(f->fd, (uint32_t)f->main_handle) != -EPERM)
 			_exit(3);
-		if (lws_unregister(f->fd) != -EPERM)
+		if (lwsw_unregister(f->fd) != -EPERM)
 			_exit(4);
-		if (lws_lookup(f->fd, (uint32_t)lws_gettid()) != -ESRCH)
+		if (lwsw_lookup(f->fd, (uint32_t)lwsw_gettid()) != -ESRCH)
 			_exit(5);
 		/* LOOKUP needs no membership: it finds the forking thread. */
-		if (lws_lookup(f->fd, (uint32_t)f->tid) != f->handle)
+		if (lwsw_lookup(f->fd, (uint32_t)f->tid) != f->handle)
 			_exit(6);
 		/* It may join, as itself; then it can resume the parent. */
-		h = lws_register(f->fd);
+		h = lwsw_register(f->fd);
 		if (h <= 0 || h == f->handle || h == f->main_handle)
 			_exit(7);
 		if (write(pipefd[1], &h, sizeof(h)) != sizeof(h))
 			_exit(8);
-		if (lws_wake(f->fd, (uint32_t)f->handle))
+		if (lwsw_wake(f->fd, (uint32_t)f->handle))
 			_exit(9);
 		_exit(0);
 	}
@@ -403,9 +403,9 @@ static void *fork_from_member(void *arg)
 	close(pipefd[0]);
 	close(pipefd[1]);
 	/* Exactly the child's one resume is pending for us. */
-	if (lws_wait_timeout(f->fd, 0) != 0)
+	if (lwsw_wait_timeout(f->fd, 0) != 0)
 		f->status = -1;
-	else if (lws_wait_timeout(f->fd, 0) != -ETIMEDOUT)
+	else if (lwsw_wait_timeout(f->fd, 0) != -ETIMEDOUT)
 		f->status = -2;
 	return NULL;
 }
@@ -414,11 +414,11 @@ TEST(fork_of_registered_thread)
 {
 	struct forker f = { 0 };
 	pthread_t th;
-	long members0 = lws_stat("members");
+	long members0 = lwsw_stat("members");
 
-	f.fd = lws_open();
+	f.fd = lwsw_open();
 	ASSERT_LE(0, f.fd);
-	f.main_handle = lws_register(f.fd);
+	f.main_handle = lwsw_register(f.fd);
 	ASSERT_LT(0, f.main_handle);
 	/* A token of ours is pending across the fork: the child cannot take it. */
 	ASSERT_EQ(0, pthread_create(&th, NULL, fork_from_member, &f));
@@ -430,10 +430,10 @@ TEST(fork_of_registered_thread)
 	}
 	EXPECT_EQ(0, WEXITSTATUS(f.status));
 	/* Our own membership was untouched by the fork. */
-	EXPECT_EQ(f.main_handle, lws_lookup(f.fd, (uint32_t)lws_gettid()));
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(f.fd, 0));
+	EXPECT_EQ(f.main_handle, lwsw_lookup(f.fd, (uint32_t)lwsw_gettid()));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(f.fd, 0));
 	/* The thread and the child exited: only we remain. */
-	EXPECT_EQ(members0 + 1, lws_stat_settles("members", members0 + 1));
+	EXPECT_EQ(members0 + 1, lwsw_stat_settles("members", members0 + 1));
 	close(f.fd);
 }
 
@@ -451,18 +451,18 @@ static void *switch_main(void *arg)
 {
 	struct sw *s = arg;
 
-	s->tid = lws_gettid();
-	if (lws_register(s->fd) <= 0) {
+	s->tid = lwsw_gettid();
+	if (lwsw_register(s->fd) <= 0) {
 		s->ret = -1000;
 		return NULL;
 	}
-	s->ret = lws_switchto_timeout(s->fd, (uint32_t)s->target, 10000 * MS);
+	s->ret = lwsw_switchto_timeout(s->fd, (uint32_t)s->target, 10000 * MS);
 	return NULL;
 }
 
 static int open_inheritable(void)
 {
-	int fd = open(LWS_DEV, O_RDWR);
+	int fd = open(LWSW_DEV, O_RDWR);
 
 	return fd < 0 ? -errno : fd;
 }
@@ -481,7 +481,7 @@ TEST(exec_of_single_threaded_member)
 {
 	struct sw s = { 0 };
 	int p[2], h, status;
-	long members0 = lws_stat("members");
+	long members0 = lwsw_stat("members");
 	pid_t pid;
 
 	s.fd = open_inheritable();
@@ -490,11 +490,11 @@ TEST(exec_of_single_threaded_member)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		h = lws_register(s.fd);
+		h = lwsw_register(s.fd);
 		if (write(p[1], &h, sizeof(h)) != sizeof(h))
 			_exit(99);
 		/* Resumed by the parent's SWITCHTO, then exec (never resuming it). */
-		if (lws_wait(s.fd))
+		if (lwsw_wait(s.fd))
 			_exit(98);
 		exec_self(s.fd);
 	}
@@ -508,11 +508,11 @@ TEST(exec_of_single_threaded_member)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(-ESRCH, lws_lookup(s.fd, (uint32_t)pid));
+	EXPECT_EQ(-ESRCH, lwsw_lookup(s.fd, (uint32_t)pid));
 	close(s.fd);
 	close(p[0]);
 	close(p[1]);
-	EXPECT_EQ(members0, lws_stat_settles("members", members0));
+	EXPECT_EQ(members0, lwsw_stat_settles("members", members0));
 }
 
 struct mt {
@@ -526,8 +526,8 @@ static void *member_then_block(void *arg)
 {
 	struct mt *m = arg;
 
-	m->handle = lws_register(m->fd);
-	m->tid = lws_gettid();
+	m->handle = lwsw_register(m->fd);
+	m->tid = lwsw_gettid();
 	for (;;)
 		pause();
 	return NULL;
@@ -538,8 +538,8 @@ static void *member_then_exec(void *arg)
 	struct mt *m = arg;
 	char c;
 
-	m->handle = lws_register(m->fd);
-	m->tid = lws_gettid();
+	m->handle = lwsw_register(m->fd);
+	m->tid = lwsw_gettid();
 	if (read(m->go, &c, 1) != 1)
 		_exit(97);
 	exec_self(m->fd);
@@ -550,7 +550,7 @@ TEST(exec_from_non_leader_thread)
 {
 	struct sw s[2] = { 0 };
 	int c2p[2], go[2], h[3], status;
-	long members0 = lws_stat("members");
+	long members0 = lwsw_stat("members");
 	pid_t pid;
 	int fd = open_inheritable();
 
@@ -565,7 +565,7 @@ TEST(exec_from_non_leader_thread)
 		struct mt a = { .fd = fd, .go = go[0] }, b = { .fd = fd, .go = go[0] };
 		pthread_t ta, tb;
 
-		h[0] = lws_register(fd);
+		h[0] = lwsw_register(fd);
 		if (pthread_create(&ta, NULL, member_then_block, &a) ||
 		    pthread_create(&tb, NULL, member_then_exec, &b))
 			_exit(96);
@@ -600,11 +600,11 @@ TEST(exec_from_non_leader_thread)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* Every membership of the exec'ing process ended. */
-	ASSERT_LT(0, lws_register(fd));
+	ASSERT_LT(0, lwsw_register(fd));
 	for (int i = 0; i < 3; i++)
-		EXPECT_EQ(-ESRCH, lws_wake(fd, (uint32_t)h[i]));
+		EXPECT_EQ(-ESRCH, lwsw_wake(fd, (uint32_t)h[i]));
 	close(fd);
-	EXPECT_EQ(members0, lws_stat_settles("members", members0));
+	EXPECT_EQ(members0, lwsw_stat_settles("members", members0));
 }
 
 /* ---- stops and ptrace of blocked members ---- */
@@ -626,14 +626,14 @@ struct pp {
  */
 static void pp_child(struct pp *s, int rounds)
 {
-	s->handle = lws_register(s->fd);
-	s->tid = lws_gettid();
+	s->handle = lwsw_register(s->fd);
+	s->tid = lwsw_gettid();
 	for (int i = 0; i < rounds; i++) {
-		int r = lws_switchto(s->fd, (uint32_t)s->parent_handle);
+		int r = lwsw_switchto(s->fd, (uint32_t)s->parent_handle);
 
 		while (r == -EINTR) {
 			s->eintr++;
-			r = lws_wait(s->fd);
+			r = lwsw_wait(s->fd);
 		}
 		if (r && !s->bad)
 			s->bad = r - 1000 * (i + 1);
@@ -661,9 +661,9 @@ TEST(stop_and_ptrace_of_blocked_members)
 
 	s = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, s);
-	fd = lws_open();
+	fd = lwsw_open();
 	ASSERT_LE(0, fd);
-	me = lws_register(fd);
+	me = lwsw_register(fd);
 	ASSERT_LT(0, me);
 	s->fd = fd;
 	s->parent_handle = me;
@@ -677,7 +677,7 @@ TEST(stop_and_ptrace_of_blocked_members)
 
 	for (int i = 0; i < ROUNDS; i++) {
 		/* The child's SWITCHTO resumes us: exactly one token. */
-		r = lws_wait_timeout(fd, 5000 * MS);
+		r = lwsw_wait_timeout(fd, 5000 * MS);
 		ASSERT_EQ(0, r) {
 			TH_LOG("round %d: the child's resume did not arrive", i);
 		}
@@ -693,7 +693,7 @@ TEST(stop_and_ptrace_of_blocked_members)
 		case 1:		/* resumed while stopped */
 			ASSERT_EQ(0, kill(pid, SIGSTOP));
 			ASSERT_EQ(pid, waitpid(pid, &status, WUNTRACED));
-			ASSERT_EQ(0, lws_wake(fd, (uint32_t)s->handle));
+			ASSERT_EQ(0, lwsw_wake(fd, (uint32_t)s->handle));
 			usleep(5000);
 			EXPECT_EQ(i, s->round);		/* stopped: not run yet */
 			ASSERT_EQ(0, kill(pid, SIGCONT));
@@ -702,7 +702,7 @@ TEST(stop_and_ptrace_of_blocked_members)
 			ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, 0));
 			ASSERT_EQ(0, ptrace(PTRACE_INTERRUPT, pid, 0, 0));
 			ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
-			ASSERT_EQ(0, lws_wake(fd, (uint32_t)s->handle));
+			ASSERT_EQ(0, lwsw_wake(fd, (uint32_t)s->handle));
 			ASSERT_EQ(0, ptrace(PTRACE_DETACH, pid, 0, 0));
 			break;
 		default:	/* PTRACE_ATTACH (a SIGSTOP) and DETACH */
@@ -716,7 +716,7 @@ TEST(stop_and_ptrace_of_blocked_members)
 			/* Still blocked, nothing consumed: resume it now. */
 			usleep(5000);
 			EXPECT_EQ(i, s->round);
-			ASSERT_EQ(0, lws_wake(fd, (uint32_t)s->handle));
+			ASSERT_EQ(0, lwsw_wake(fd, (uint32_t)s->handle));
 		}
 		ASSERT_EQ(0, wait_round(s, i + 1)) {
 			TH_LOG("round %d: the child was not resumed", i);
@@ -726,7 +726,7 @@ TEST(stop_and_ptrace_of_blocked_members)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, s->bad);
 	/* Every token was delivered once: none left over for us. */
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(fd, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(fd, 0));
 	ksft_print_msg("ptrace/stop: %d rounds (%d stop, %d wake-while-stopped, %d seize+interrupt, %d attach); child EINTRs %d\n",
 		       ROUNDS, perturb[0], perturb[1], perturb[2], perturb[3], s->eintr);
 	close(fd);
@@ -739,7 +739,7 @@ static const char *const bal_names[] = { "register", "unregister", "exit", "clos
 static void bal_read(long *v)
 {
 	for (int i = 0; i < 5; i++)
-		v[i] = lws_stat(bal_names[i]);
+		v[i] = lwsw_stat(bal_names[i]);
 }
 
 /*
@@ -756,15 +756,15 @@ TEST(counters_balance_after_undone_register)
 
 	ASSERT_NE(MAP_FAILED, ro);
 	bal_read(a);
-	fd = lws_open();
+	fd = lwsw_open();
 	ASSERT_LE(0, fd);
 	/* Readable (all zero, valid) but not writable. */
-	ASSERT_EQ(-EFAULT, lws_ioctl(fd, LWSWITCH_IOC_REGISTER, ro));
-	EXPECT_EQ(-ESRCH, lws_lookup(fd, (uint32_t)lws_gettid()));
+	ASSERT_EQ(-EFAULT, lwsw_ioctl(fd, LWSWITCH_IOC_REGISTER, ro));
+	EXPECT_EQ(-ESRCH, lwsw_lookup(fd, (uint32_t)lwsw_gettid()));
 	/* A normal registration that ends by UNREGISTER, one by close. */
-	ASSERT_LT(0, lws_register(fd));
-	ASSERT_EQ(0, lws_unregister(fd));
-	ASSERT_LT(0, lws_register(fd));
+	ASSERT_LT(0, lwsw_register(fd));
+	ASSERT_EQ(0, lwsw_unregister(fd));
+	ASSERT_LT(0, lwsw_register(fd));
 	close(fd);
 	bal_read(b);
 	for (int i = 0; i < 5; i++)
@@ -782,13 +782,13 @@ TEST(counters_balance_after_undone_register)
 
 TEST(register_under_failslab)
 {
-	long members0 = lws_stat("members");
+	long members0 = lwsw_stat("members");
 	int fd, h, mif, enomem = 0, ok = 0, first_enomem = 0;
 	char path[64];
 
 	if (access(FAILSLAB, F_OK))
 		SKIP(return, "no " FAILSLAB ": this kernel lacks CONFIG_FAILSLAB (fault injection)");
-	fd = lws_open();
+	fd = lwsw_open();
 	ASSERT_LE(0, fd);
 	/*
 	 * Fail slab allocations of this thread only (task-filter and its
@@ -796,11 +796,11 @@ TEST(register_under_failslab)
 	 * silently (verbose 0: a stack dump on the console would count as a
 	 * splat).
 	 */
-	ASSERT_EQ(0, lws_write_file(FAILSLAB "/task-filter", "Y"));
-	ASSERT_EQ(0, lws_write_file(FAILSLAB "/ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, lws_write_file(FAILSLAB "/verbose", "0"));
-	ASSERT_EQ(0, lws_write_file(FAILSLAB "/interval", "1"));
-	snprintf(path, sizeof(path), "/proc/self/task/%d/make-it-fail", lws_gettid());
+	ASSERT_EQ(0, lwsw_write_file(FAILSLAB "/task-filter", "Y"));
+	ASSERT_EQ(0, lwsw_write_file(FAILSLAB "/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, lwsw_write_file(FAILSLAB "/verbose", "0"));
+	ASSERT_EQ(0, lwsw_write_file(FAILSLAB "/interval", "1"));
+	snprintf(path, sizeof(path), "/proc/self/task/%d/make-it-fail", lwsw_gettid());
 	/* Opened once: an open() while failing would fail itself. */
 	mif = open(path, O_WRONLY);
 	ASSERT_LE(0, mif);
@@ -808,38 +808,38 @@ TEST(register_under_failslab)
 	for (int i = 0; i < 60; i++) {
 		/* First 10: the very first allocation fails (the member);
 		 * then a random 30% of them (the xarrays' nodes too). */
-		ASSERT_EQ(0, lws_write_file(FAILSLAB "/probability", i < 10 ? "100" : "30"));
-		ASSERT_EQ(0, lws_write_file(FAILSLAB "/times", i < 10 ? "1" : "-1"));
+		ASSERT_EQ(0, lwsw_write_file(FAILSLAB "/probability", i < 10 ? "100" : "30"));
+		ASSERT_EQ(0, lwsw_write_file(FAILSLAB "/times", i < 10 ? "1" : "-1"));
 		ASSERT_EQ(1, write(mif, "1", 1));
-		h = lws_register(fd);
+		h = lwsw_register(fd);
 		ASSERT_EQ(1, write(mif, "0", 1));
 		if (h == -ENOMEM) {
 			enomem++;
 			first_enomem += i < 10;
 			/* Nothing half-done: not a member, count unchanged. */
-			EXPECT_EQ(-ESRCH, lws_lookup(fd, (uint32_t)lws_gettid()));
-			EXPECT_EQ(members0, lws_stat("members"));
+			EXPECT_EQ(-ESRCH, lwsw_lookup(fd, (uint32_t)lwsw_gettid()));
+			EXPECT_EQ(members0, lwsw_stat("members"));
 		} else {
 			ASSERT_LT(0, h) {
 				TH_LOG("REGISTER under failslab: %d", h);
 			}
 			ok++;
-			EXPECT_EQ(h, lws_lookup(fd, (uint32_t)lws_gettid()));
-			ASSERT_EQ(0, lws_unregister(fd));
+			EXPECT_EQ(h, lwsw_lookup(fd, (uint32_t)lwsw_gettid()));
+			ASSERT_EQ(0, lwsw_unregister(fd));
 		}
 	}
 	close(mif);
-	lws_write_file(FAILSLAB "/probability", "0");
-	lws_write_file(FAILSLAB "/times", "1");
+	lwsw_write_file(FAILSLAB "/probability", "0");
+	lwsw_write_file(FAILSLAB "/times", "1");
 	ksft_print_msg("failslab: REGISTER gave ENOMEM %d times, succeeded %d times\n",
 		       enomem, ok);
 	/* The member's allocation is REGISTER's first: it must have failed. */
 	EXPECT_EQ(10, first_enomem);
 	/* The module still works. */
-	h = lws_register(fd);
+	h = lwsw_register(fd);
 	EXPECT_LT(0, h);
 	close(fd);
-	EXPECT_EQ(members0, lws_stat_settles("members", members0));
+	EXPECT_EQ(members0, lwsw_stat_settles("members", members0));
 }
 
 TEST_HARNESS_MAIN

@@ -20,8 +20,8 @@
  * when a thread makes no progress), and the module's domain and member
  * counts return to where they were once everything is closed.
  *
- * LWS_FUZZ_SEED (decimal or 0x...) replaces the fixed seed; the seed is
- * always printed.  LWS_FUZZ_SECONDS (default 15) bounds the run.
+ * LWSW_FUZZ_SEED (decimal or 0x...) replaces the fixed seed; the seed is
+ * always printed.  LWSW_FUZZ_SECONDS (default 15) bounds the run.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -30,8 +30,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "lws_harness.h"
-#include "lws_kmod.h"
+#include "lwsw_harness.h"
+#include "lwsw_kmod.h"
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
@@ -135,9 +135,9 @@ static void *peer_main(void *p)
 {
 	struct peer_arg *a = p;
 	struct dom *d = &doms[a->dom];
-	int h = lws_register(d->fd);
+	int h = lwsw_register(d->fd);
 
-	d->peer_tid[a->idx] = lws_gettid();
+	d->peer_tid[a->idx] = lwsw_gettid();
 	d->peer_handle[a->idx] = h;
 	if (h <= 0) {
 		a->bad++;
@@ -145,18 +145,18 @@ static void *peer_main(void *p)
 		return NULL;
 	}
 	while (!stop) {
-		uint32_t r = lws_rnd(&a->rng, 100);
-		int t = fuzz_handle[lws_rnd(&a->rng, NFUZZ)];
+		uint32_t r = lwsw_rnd(&a->rng, 100);
+		int t = fuzz_handle[lwsw_rnd(&a->rng, NFUZZ)];
 		int ret;
 
 		if (r < 60 || a->dom || t <= 0) {
-			ret = lws_wait_timeout(d->fd, 1000000 + lws_rnd(&a->rng, 4000000));
+			ret = lwsw_wait_timeout(d->fd, 1000000 + lwsw_rnd(&a->rng, 4000000));
 			peer_note(a, C_WAIT, ret);
 		} else if (r < 85) {
-			ret = lws_wake(d->fd, t);
+			ret = lwsw_wake(d->fd, t);
 			peer_note(a, C_WAKE, ret);
 		} else {
-			ret = lws_switchto_timeout(d->fd, t, 2000000);
+			ret = lwsw_switchto_timeout(d->fd, t, 2000000);
 			peer_note(a, C_SWITCHTO, ret);
 		}
 	}
@@ -166,8 +166,8 @@ static void *peer_main(void *p)
 static void *dead_main(void *p)
 {
 	(void)p;
-	dead_tid = lws_gettid();
-	dead_handle = lws_register(doms[0].fd);
+	dead_tid = lwsw_gettid();
+	dead_handle = lwsw_register(doms[0].fd);
 	return NULL;
 }
 
@@ -232,25 +232,25 @@ static const char *const arg_names[NARGS] = {
 static void *arg_place(struct mem *m, uint64_t *s, int kind, size_t len,
 		       int *readable, int *writable)
 {
-	size_t k = len > 1 ? 1 + lws_rnd(s, (uint32_t)len - 1) : 1;
+	size_t k = len > 1 ? 1 + lwsw_rnd(s, (uint32_t)len - 1) : 1;
 
 	*readable = *writable = 0;
 	switch (kind) {
 	case A_RW:
 		*readable = *writable = 1;
-		return m->p + 8 * lws_rnd(s, (PAGE - 64) / 8);
+		return m->p + 8 * lwsw_rnd(s, (PAGE - 64) / 8);
 	case A_RW_MISALIGNED:
 		*readable = *writable = 1;
-		return m->p + PAGE + 1 + lws_rnd(s, PAGE - 80);
+		return m->p + PAGE + 1 + lwsw_rnd(s, PAGE - 80);
 	case A_NULL:
 		return NULL;
 	case A_NONE:
-		return m->p + 3 * PAGE + lws_rnd(s, PAGE - 64);
+		return m->p + 3 * PAGE + lwsw_rnd(s, PAGE - 64);
 	case A_GONE:
 		return m->gone;
 	case A_RO:
 		*readable = 1;
-		return m->p + 2 * PAGE + lws_rnd(s, PAGE - 64);
+		return m->p + 2 * PAGE + lwsw_rnd(s, PAGE - 64);
 	case A_RW_RO:
 		*readable = 1;
 		return m->p + 2 * PAGE - k;
@@ -259,11 +259,11 @@ static void *arg_place(struct mem *m, uint64_t *s, int kind, size_t len,
 	case A_RW_NONE:
 		return m->p + 5 * PAGE - k;
 	case A_KERNEL:
-		return (void *)(0xffff888000000000ull + 8 * lws_rnd(s, 1 << 20));
+		return (void *)(0xffff888000000000ull + 8 * lwsw_rnd(s, 1 << 20));
 	case A_NONCANON:
-		return (void *)(0x8000000000000000ull | lws_rng_next(s));
+		return (void *)(0x8000000000000000ull | lwsw_rng_next(s));
 	default:
-		return (void *)(uintptr_t)(lws_rnd(s, PAGE));
+		return (void *)(uintptr_t)(lwsw_rnd(s, PAGE));
 	}
 }
 
@@ -271,7 +271,7 @@ static void *arg_place(struct mem *m, uint64_t *s, int kind, size_t len,
 
 static uint64_t junk64(uint64_t *s)
 {
-	switch (lws_rnd(s, 10)) {
+	switch (lwsw_rnd(s, 10)) {
 	case 0: return 0;
 	case 1: return 1;
 	case 2: return ~0ull;
@@ -279,16 +279,16 @@ static uint64_t junk64(uint64_t *s)
 	case 4: return 0x7fffffffffffffffull;
 	case 5: return 0x80000000ull;
 	case 6: return 0xffffffffull;
-	case 7: return 1ull << lws_rnd(s, 64);
-	default: return lws_rng_next(s);
+	case 7: return 1ull << lwsw_rnd(s, 64);
+	default: return lwsw_rng_next(s);
 	}
 }
 
 static uint64_t timeout_val(uint64_t *s, uint32_t flags)
 {
-	uint64_t now = lws_now_ns();
+	uint64_t now = lwsw_now_ns();
 
-	switch (lws_rnd(s, 12)) {
+	switch (lwsw_rnd(s, 12)) {
 	case 0: return 0;
 	case 1: return junk64(s);			/* huge, "negative" */
 	case 2: return (uint64_t)INT64_MIN;
@@ -298,8 +298,8 @@ static uint64_t timeout_val(uint64_t *s, uint32_t flags)
 	case 6: return now + 2000000;			/* absolute: soon */
 	default:
 		if (flags & LWSWITCH_HOP_ABSTIME)
-			return now + lws_rnd(s, 3000000);
-		return lws_rnd(s, 3000000);			/* relative: short */
+			return now + lwsw_rnd(s, 3000000);
+		return lwsw_rnd(s, 3000000);			/* relative: short */
 	}
 }
 
@@ -321,18 +321,18 @@ static uint32_t pick_target(struct fz *f, int di)
 {
 	uint64_t *s = &f->rng;
 
-	switch (lws_rnd(s, 12)) {
+	switch (lwsw_rnd(s, 12)) {
 	case 0: return 0;
 	case 1: return (uint32_t)f->handle[di];				/* self */
 	case 2: return dead_handle;					/* exited */
 	case 3: return (uint32_t)doms[1].peer_handle[0];		/* other domain's */
 	case 4: return 0xffffffffu;
-	case 5: return (uint32_t)lws_rng_next(s);
+	case 5: return (uint32_t)lwsw_rng_next(s);
 	case 6: return (uint32_t)fuzz_handle[!f->id];
 	default:
 		if (di > 1)
-			return 1 + lws_rnd(s, 4);
-		return (uint32_t)doms[di].peer_handle[lws_rnd(s, NPEERS)];
+			return 1 + lwsw_rnd(s, 4);
+		return (uint32_t)doms[di].peer_handle[lwsw_rnd(s, NPEERS)];
 	}
 }
 
@@ -340,16 +340,16 @@ static uint32_t pick_tid(struct fz *f)
 {
 	uint64_t *s = &f->rng;
 
-	switch (lws_rnd(s, 10)) {
+	switch (lwsw_rnd(s, 10)) {
 	case 0: return 0;
-	case 1: return (uint32_t)lws_gettid();
+	case 1: return (uint32_t)lwsw_gettid();
 	case 2: return (uint32_t)dead_tid;
 	case 3: return (uint32_t)doms[1].peer_tid[0];
 	case 4: return 1;
 	case 5: return 0xffffffffu;
 	case 6: return 4194304 + 1;	/* PID_MAX_LIMIT + 1 */
-	case 7: return (uint32_t)lws_rng_next(s);
-	default: return (uint32_t)doms[0].peer_tid[lws_rnd(s, NPEERS)];
+	case 7: return (uint32_t)lwsw_rng_next(s);
+	default: return (uint32_t)doms[0].peer_tid[lwsw_rnd(s, NPEERS)];
 	}
 }
 
@@ -357,8 +357,8 @@ static uint32_t pick_tid(struct fz *f)
 static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 {
 	uint64_t *s = &f->rng;
-	int sane = lws_rnd(s, 100) < 55;	/* mostly valid, so deep paths run */
-	int mutate = sane ? (lws_rnd(s, 4) == 0) : 1;
+	int sane = lwsw_rnd(s, 100) < 55;	/* mostly valid, so deep paths run */
+	int mutate = sane ? (lwsw_rnd(s, 4) == 0) : 1;
 
 	memset(buf, 0, 64);
 	switch (c) {
@@ -366,10 +366,10 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 		struct lwswitch_info *x = (void *)buf;
 
 		if (mutate) {
-			switch (lws_rnd(s, 4)) {
+			switch (lwsw_rnd(s, 4)) {
 			case 0: x->flags = (uint32_t)junk64(s); break;
 			case 1: x->__pad = (uint32_t)junk64(s); break;
-			case 2: x->reserved[lws_rnd(s, 2)] = junk64(s); break;
+			case 2: x->reserved[lwsw_rnd(s, 2)] = junk64(s); break;
 			default: x->version = (uint32_t)junk64(s); break; /* out field */
 			}
 		}
@@ -380,10 +380,10 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 		struct lwswitch_register *x = (void *)buf;
 
 		if (mutate) {
-			switch (lws_rnd(s, 3)) {
+			switch (lwsw_rnd(s, 3)) {
 			case 0: x->flags = (uint32_t)junk64(s); break;
 			case 1: x->handle = (uint32_t)junk64(s); break;
-			default: x->reserved[lws_rnd(s, 3)] = junk64(s); break;
+			default: x->reserved[lwsw_rnd(s, 3)] = junk64(s); break;
 			}
 		}
 		return sizeof(*x);
@@ -393,11 +393,11 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 
 		x->tid = pick_tid(f);
 		if (mutate) {
-			switch (lws_rnd(s, 4)) {
+			switch (lwsw_rnd(s, 4)) {
 			case 0: x->flags = (uint32_t)junk64(s); break;
 			case 1: x->__pad = (uint32_t)junk64(s); break;
 			case 2: x->handle = (uint32_t)junk64(s); break;
-			default: x->reserved[lws_rnd(s, 2)] = junk64(s); break;
+			default: x->reserved[lwsw_rnd(s, 2)] = junk64(s); break;
 			}
 		}
 		return sizeof(*x);
@@ -408,7 +408,7 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 
 		if (c != C_WAIT)
 			x->target = pick_target(f, di);
-		switch (lws_rnd(s, 4)) {
+		switch (lwsw_rnd(s, 4)) {
 		case 0: break;
 		case 1: fl = LWSWITCH_HOP_TIMEOUT; break;
 		case 2: fl = LWSWITCH_HOP_ABSTIME; break;
@@ -420,11 +420,11 @@ static size_t make_arg(struct fz *f, int c, int di, unsigned char *buf)
 		if (fl & (LWSWITCH_HOP_TIMEOUT | LWSWITCH_HOP_ABSTIME))
 			x->timeout_ns = timeout_val(s, fl);
 		if (mutate) {
-			switch (lws_rnd(s, 6)) {
+			switch (lwsw_rnd(s, 6)) {
 			case 0: x->flags = (uint32_t)junk64(s); break;
-			case 1: x->flags |= 1u << lws_rnd(s, 32); break;
+			case 1: x->flags |= 1u << lwsw_rnd(s, 32); break;
 			case 2: x->timeout_ns = junk64(s); break;
-			case 3: x->reserved[lws_rnd(s, 2)] = junk64(s); break;
+			case 3: x->reserved[lwsw_rnd(s, 2)] = junk64(s); break;
 			case 4: x->target = (uint32_t)junk64(s); break;
 			default:
 				x->flags = LWSWITCH_HOP_TIMEOUT | LWSWITCH_HOP_ABSTIME;
@@ -463,29 +463,29 @@ static unsigned long unknown_cmd(struct fz *f)
 	static const unsigned char magics[] = { 'x', 'L', 0xB7, 0xB8, 0xFF, 'V', 'r' };
 	uint64_t *s = &f->rng;
 	unsigned int dirs[] = { _IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE };
-	int c = (int)lws_rnd(s, C_UNKNOWN);
+	int c = (int)lwsw_rnd(s, C_UNKNOWN);
 	unsigned long num = cmd_nums[c];
 	unsigned int size = _IOC_SIZE(num), nr = _IOC_NR(num), dir = _IOC_DIR(num);
 
-	switch (lws_rnd(s, 4)) {
+	switch (lwsw_rnd(s, 4)) {
 	case 0:		/* a real number, a wrong size */
 		do
-			size = lws_rnd(s, 1 << 14);
+			size = lwsw_rnd(s, 1 << 14);
 		while (size == _IOC_SIZE(num));
 		break;
 	case 1:		/* a real number, a wrong direction */
 		do
-			dir = dirs[lws_rnd(s, 4)];
+			dir = dirs[lwsw_rnd(s, 4)];
 		while (dir == _IOC_DIR(num));
 		break;
 	case 2:		/* our magic, a number we do not have */
-		nr = lws_rnd(s, 2) ? 0 : 8 + lws_rnd(s, 248);
-		dir = dirs[lws_rnd(s, 4)];
-		size = lws_rnd(s, 2) ? size : lws_rnd(s, 1 << 14);
+		nr = lwsw_rnd(s, 2) ? 0 : 8 + lwsw_rnd(s, 248);
+		dir = dirs[lwsw_rnd(s, 4)];
+		size = lwsw_rnd(s, 2) ? size : lwsw_rnd(s, 1 << 14);
 		break;
 	default:	/* another magic (none the VFS handles itself) */
-		return _IOC(dirs[lws_rnd(s, 4)], magics[lws_rnd(s, sizeof(magics))],
-			    lws_rnd(s, 256), lws_rnd(s, 1 << 14));
+		return _IOC(dirs[lwsw_rnd(s, 4)], magics[lwsw_rnd(s, sizeof(magics))],
+			    lwsw_rnd(s, 256), lwsw_rnd(s, 1 << 14));
 	}
 	return _IOC(dir, LWSWITCH_IOC_MAGIC, nr, size);
 }
@@ -498,16 +498,16 @@ static void fuzz_one(struct fz *f)
 	unsigned long num;
 	size_t len;
 	void *arg;
-	uint32_t r = lws_rnd(s, 100);
+	uint32_t r = lwsw_rnd(s, 100);
 
 	/* Which domain: mostly the main one, now and then the other or a
 	 * fresh one that lives for a few calls. */
 	di = r < 80 ? 0 : r < 95 ? 1 : 2;
 	if (di == 2) {
-		if (f->fd3 < 0 || lws_rnd(s, 4) == 0) {
+		if (f->fd3 < 0 || lwsw_rnd(s, 4) == 0) {
 			if (f->fd3 >= 0)
 				close(f->fd3);
-			f->fd3 = lws_open();
+			f->fd3 = lwsw_open();
 			f->handle[2] = 0;
 			if (f->fd3 < 0) {
 				fz_bad(f, "open of a third domain: %d", f->fd3);
@@ -519,27 +519,27 @@ static void fuzz_one(struct fz *f)
 		fd = doms[di].fd;
 	}
 
-	r = lws_rnd(s, 100);
+	r = lwsw_rnd(s, 100);
 	if (r < 75) {
-		c = (int)lws_rnd(s, C_UNKNOWN);
+		c = (int)lwsw_rnd(s, C_UNKNOWN);
 		/* Registration changes are rarer than hops. */
-		if ((c == C_REGISTER || c == C_UNREGISTER) && lws_rnd(s, 3))
-			c = C_SWITCHTO + (int)lws_rnd(s, 3);
+		if ((c == C_REGISTER || c == C_UNREGISTER) && lwsw_rnd(s, 3))
+			c = C_SWITCHTO + (int)lwsw_rnd(s, 3);
 		num = cmd_nums[c];
 	} else {
 		c = C_UNKNOWN;
 		num = unknown_cmd(f);
 	}
 	len = make_arg(f, c == C_UNKNOWN ? C_SWITCHTO : c, di, buf);
-	kind = lws_rnd(s, 100) < 60 ? (lws_rnd(s, 4) ? A_RW : A_RW_MISALIGNED)
-				: (int)lws_rnd(s, NARGS);
+	kind = lwsw_rnd(s, 100) < 60 ? (lwsw_rnd(s, 4) ? A_RW : A_RW_MISALIGNED)
+				: (int)lwsw_rnd(s, NARGS);
 	arg = arg_place(&f->mem, s, kind, len, &readable, &writable);
 	if (kind == A_RW || kind == A_RW_MISALIGNED || kind == A_RO ||
 	    kind == A_RW_RO || kind == A_RO_NONE || kind == A_RW_NONE)
 		mem_fill(&f->mem, arg, buf, len);
 
 	f->in_call = c;
-	ret = lws_ioctl(fd, num, arg);
+	ret = lwsw_ioctl(fd, num, arg);
 	f->in_call = -1;
 	f->progress++;
 	f->nr_calls++;
@@ -574,12 +574,12 @@ static void fuzz_one(struct fz *f)
 			if (di == 0)
 				fuzz_handle[f->id] = (int)h;
 			/* The model: LOOKUP of ourselves finds that handle. */
-			if (lws_lookup(fd, (uint32_t)lws_gettid()) != (int)h)
+			if (lwsw_lookup(fd, (uint32_t)lwsw_gettid()) != (int)h)
 				fz_bad(f, "LOOKUP after REGISTER disagrees");
 		} else if (ret == -EEXIST && !f->handle[di]) {
 			fz_bad(f, "REGISTER: EEXIST on domain %d while not a member", di);
 		} else if (ret == -EFAULT && readable &&
-			   lws_lookup(fd, (uint32_t)lws_gettid()) > 0 && !f->handle[di]) {
+			   lwsw_lookup(fd, (uint32_t)lwsw_gettid()) > 0 && !f->handle[di]) {
 			fz_bad(f, "REGISTER failed with EFAULT (%s) but left us registered",
 			       arg_names[kind]);
 		}
@@ -589,7 +589,7 @@ static void fuzz_one(struct fz *f)
 			f->handle[di] = 0;
 			if (di == 0)
 				fuzz_handle[f->id] = 0;
-			if (lws_lookup(fd, (uint32_t)lws_gettid()) != -ESRCH)
+			if (lwsw_lookup(fd, (uint32_t)lwsw_gettid()) != -ESRCH)
 				fz_bad(f, "LOOKUP after UNREGISTER still finds us");
 		}
 		break;
@@ -601,7 +601,7 @@ static void fuzz_one(struct fz *f)
 		if (ret == 0) {
 			struct lwswitch_lookup *l = arg;
 
-			if ((pid_t)l->tid == lws_gettid() && (int)l->handle != f->handle[di])
+			if ((pid_t)l->tid == lwsw_gettid() && (int)l->handle != f->handle[di])
 				fz_bad(f, "LOOKUP of ourselves: %u, we hold %d", l->handle,
 				       f->handle[di]);
 			if (!l->handle)
@@ -620,12 +620,12 @@ static void *fuzz_main(void *p)
 	timer_t tm;
 	int h;
 
-	sev.sigev_notify_thread_id = lws_gettid();
+	sev.sigev_notify_thread_id = lwsw_gettid();
 	if (timer_create(CLOCK_MONOTONIC, &sev, &tm) || timer_settime(tm, 0, &its, NULL)) {
 		fz_bad(f, "timer: %s", strerror(errno));
 		return NULL;
 	}
-	h = lws_register(doms[0].fd);
+	h = lwsw_register(doms[0].fd);
 	if (h <= 0) {
 		fz_bad(f, "initial REGISTER: %d", h);
 		return NULL;
@@ -660,7 +660,7 @@ FIXTURE_TEARDOWN(fuzz)
 }
 
 /* The harness's own limit is only a backstop: the run is bounded by
- * LWS_FUZZ_SECONDS and guarded by a watchdog. */
+ * LWSW_FUZZ_SECONDS and guarded by a watchdog. */
 TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 {
 	struct sigaction sa = { .sa_handler = on_sig };
@@ -672,20 +672,20 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	int stuck[NFUZZ] = { 0 };
 	uint64_t t_end;
 
-	seed = env_u64("LWS_FUZZ_SEED", FUZZ_SEED_DEFAULT);
-	fuzz_seconds = (int)env_u64("LWS_FUZZ_SECONDS", FUZZ_SECONDS_DEFAULT);
-	ksft_print_msg("fuzz: seed %#llx (LWS_FUZZ_SEED), %d s (LWS_FUZZ_SECONDS)\n",
+	seed = env_u64("LWSW_FUZZ_SEED", FUZZ_SEED_DEFAULT);
+	fuzz_seconds = (int)env_u64("LWSW_FUZZ_SECONDS", FUZZ_SECONDS_DEFAULT);
+	ksft_print_msg("fuzz: seed %#llx (LWSW_FUZZ_SEED), %d s (LWSW_FUZZ_SECONDS)\n",
 		       (unsigned long long)seed, fuzz_seconds);
 
 	sigemptyset(&sa.sa_mask);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	domains0 = lws_stat("domains");
-	members0 = lws_stat("members");
+	domains0 = lwsw_stat("domains");
+	members0 = lwsw_stat("members");
 	ASSERT_LE(0, domains0);
 	ASSERT_LE(0, members0);
 
 	for (int d = 0; d < 2; d++) {
-		doms[d].fd = lws_open();
+		doms[d].fd = lwsw_open();
 		ASSERT_LE(0, doms[d].fd);
 	}
 	ASSERT_EQ(0, pthread_create(&dt, NULL, dead_main, NULL));
@@ -714,8 +714,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 
 	/* The watchdog: a thread stuck in one call for 20 s is a hang (every
 	 * wait it starts is interrupted within milliseconds). */
-	t_end = lws_now_ns() + (uint64_t)fuzz_seconds * 1000000000ull;
-	while (lws_now_ns() < t_end) {
+	t_end = lwsw_now_ns() + (uint64_t)fuzz_seconds * 1000000000ull;
+	while (lwsw_now_ns() < t_end) {
 		sleep(1);
 		for (int i = 0; i < NFUZZ; i++) {
 			if (fz[i].progress != last[i]) {
@@ -785,8 +785,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	/* Everything closed and exited: the module is back where it was. */
 	close(doms[0].fd);
 	close(doms[1].fd);
-	EXPECT_EQ(domains0, lws_stat_settles("domains", domains0));
-	EXPECT_EQ(members0, lws_stat_settles("members", members0));
+	EXPECT_EQ(domains0, lwsw_stat_settles("domains", domains0));
+	EXPECT_EQ(members0, lwsw_stat_settles("members", members0));
 }
 
 TEST_HARNESS_MAIN

@@ -14,11 +14,11 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#include "lws_harness.h"
+#include "lwsw_harness.h"
 
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 180
-#include "lws_kmod.h"
+#include "lwsw_kmod.h"
 
 /* Long enough never to fire on a working module; a lost resume fails. */
 #define LOST_NS		(20ull * 1000000000ull)
@@ -26,11 +26,11 @@
 static int handoff_is_yield(void)
 {
 	struct lwswitch_info info = { 0 };
-	int fd = lws_open(), ret;
+	int fd = lwsw_open(), ret;
 
 	if (fd < 0)
 		return fd;
-	ret = lws_ioctl(fd, LWSWITCH_IOC_INFO, &info);
+	ret = lwsw_ioctl(fd, LWSWITCH_IOC_INFO, &info);
 	close(fd);
 	if (ret)
 		return ret;
@@ -40,7 +40,7 @@ static int handoff_is_yield(void)
 /* The parameter's value, "yield" or "block", into @buf. */
 static int handoff_read(char *buf, size_t len)
 {
-	FILE *f = fopen(LWS_PARAM("handoff"), "r");
+	FILE *f = fopen(LWSW_PARAM("handoff"), "r");
 	int ok;
 
 	if (!f)
@@ -100,10 +100,10 @@ TEST(bad_handoff_parameter_values)
 	char before[32], now[32];
 
 	ASSERT_EQ(0, handoff_read(before, sizeof(before)));
-	EXPECT_EQ(-EINVAL, lws_write_file(LWS_PARAM("handoff"), "spin"));
-	EXPECT_EQ(-EINVAL, lws_write_file(LWS_PARAM("handoff"), "1"));
-	EXPECT_EQ(-EINVAL, lws_write_file(LWS_PARAM("handoff"), "yieldx"));
-	EXPECT_EQ(-EINVAL, lws_write_file(LWS_PARAM("handoff"), "\n"));
+	EXPECT_EQ(-EINVAL, lwsw_write_file(LWSW_PARAM("handoff"), "spin"));
+	EXPECT_EQ(-EINVAL, lwsw_write_file(LWSW_PARAM("handoff"), "1"));
+	EXPECT_EQ(-EINVAL, lwsw_write_file(LWSW_PARAM("handoff"), "yieldx"));
+	EXPECT_EQ(-EINVAL, lwsw_write_file(LWSW_PARAM("handoff"), "\n"));
 	ASSERT_EQ(0, handoff_read(now, sizeof(now)));
 	EXPECT_STREQ(before, now);
 }
@@ -116,15 +116,15 @@ TEST(handoff_parameter_is_reported_by_info)
 	ASSERT_TRUE(!strcmp(before, "yield") || !strcmp(before, "block"));
 	EXPECT_EQ(!strcmp(before, "yield"), handoff_is_yield());
 
-	ASSERT_EQ(0, lws_write_file(LWS_PARAM("handoff"), "block"));
+	ASSERT_EQ(0, lwsw_write_file(LWSW_PARAM("handoff"), "block"));
 	EXPECT_EQ(0, handoff_is_yield());
 	ASSERT_EQ(0, handoff_read(now, sizeof(now)));
 	EXPECT_STREQ("block", now);
-	ASSERT_EQ(0, lws_write_file(LWS_PARAM("handoff"), "yield\n"));
+	ASSERT_EQ(0, lwsw_write_file(LWSW_PARAM("handoff"), "yield\n"));
 	EXPECT_EQ(1, handoff_is_yield());
 	ASSERT_EQ(0, handoff_read(now, sizeof(now)));
 	EXPECT_STREQ("yield", now);
-	ASSERT_EQ(0, lws_write_file(LWS_PARAM("handoff"), before));
+	ASSERT_EQ(0, lwsw_write_file(LWSW_PARAM("handoff"), before));
 }
 
 /* ---- a two-thread ping-pong with per-side hooks ---- */
@@ -154,11 +154,11 @@ struct duo_arg {
 /* SWITCHTO, and after -EINTR the documented continuation: WAIT. */
 static int duo_hop(struct duo *d, int id, uint32_t peer)
 {
-	int ret = lws_switchto_timeout(d->fd, peer, LOST_NS);
+	int ret = lwsw_switchto_timeout(d->fd, peer, LOST_NS);
 
 	while (ret == -EINTR && d->restart_eintr) {
 		d->eintr[id]++;
-		ret = lws_wait_timeout(d->fd, LOST_NS);
+		ret = lwsw_wait_timeout(d->fd, LOST_NS);
 	}
 	return ret;
 }
@@ -172,8 +172,8 @@ static void *duo_thread(void *arg)
 	uint32_t peer;
 	long csw0;
 
-	d->tid[id] = lws_gettid();
-	d->handle[id] = lws_register(d->fd);
+	d->tid[id] = lwsw_gettid();
+	d->handle[id] = lwsw_register(d->fd);
 	__atomic_add_fetch(&d->ready, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&d->ready, __ATOMIC_ACQUIRE) < 2)
 		usleep(100);
@@ -181,10 +181,10 @@ static void *duo_thread(void *arg)
 	csw0 = thread_csw();
 
 	if (id == 1) {
-		ret = lws_wait_timeout(d->fd, LOST_NS);
+		ret = lwsw_wait_timeout(d->fd, LOST_NS);
 		while (ret == -EINTR && d->restart_eintr) {
 			d->eintr[id]++;
-			ret = lws_wait_timeout(d->fd, LOST_NS);
+			ret = lwsw_wait_timeout(d->fd, LOST_NS);
 		}
 		if (ret) {
 			d->err[id] = ret;
@@ -198,7 +198,7 @@ static void *duo_thread(void *arg)
 			d->bad = d->counter + 1;
 		d->counter++;
 		if (d->counter == 2 * d->rounds) {
-			ret = lws_wake(d->fd, peer);
+			ret = lwsw_wake(d->fd, peer);
 			if (ret)
 				d->err[id] = ret;
 			break;
@@ -209,13 +209,13 @@ static void *duo_thread(void *arg)
 		if (ret) {
 			d->err[id] = ret;
 			/* Let the peer out of its wait too. */
-			lws_wake(d->fd, peer);
+			lwsw_wake(d->fd, peer);
 			break;
 		}
 	}
 	d->csw[id] = thread_csw() - csw0;
 	/* Every resume was consumed: none is left over for this side. */
-	ret = lws_wait_timeout(d->fd, 0);
+	ret = lwsw_wait_timeout(d->fd, 0);
 	if (ret != -ETIMEDOUT && !d->err[id])
 		d->err[id] = ret ? ret : -EEXIST;
 	return NULL;
@@ -267,11 +267,11 @@ static void slow_partner(struct duo *d, int id, long i, uint64_t *rng)
 TEST(partner_computes_10ms_waiter_blocks)
 {
 	struct duo d = { .rounds = SLOW_ROUNDS, .before_hop = slow_partner };
-	long blocked0 = lws_stat("yield_blocked");
+	long blocked0 = lwsw_stat("yield_blocked");
 	int yield = handoff_is_yield();
 
 	ASSERT_LE(0, yield);
-	d.fd = lws_open();
+	d.fd = lwsw_open();
 	ASSERT_LE(0, d.fd);
 	duo_run(&d);
 	EXPECT_EQ(0, d.err[0]);
@@ -285,11 +285,11 @@ TEST(partner_computes_10ms_waiter_blocks)
 	}
 	EXPECT_LE(SLOW_ROUNDS - 1, d.csw[0]);
 	if (yield) {
-		EXPECT_LT(0, lws_stat("yield_blocked") - blocked0);
+		EXPECT_LT(0, lwsw_stat("yield_blocked") - blocked0);
 	}
 	ksft_print_msg("handoff=%s: waiter %ld switches in %d waits, seen blocked %ld times, yield_blocked +%ld\n",
 		       yield ? "yield" : "block", d.csw[0], SLOW_ROUNDS,
-		       slow_seen_blocked, lws_stat("yield_blocked") - blocked0);
+		       slow_seen_blocked, lwsw_stat("yield_blocked") - blocked0);
 	close(d.fd);
 }
 
@@ -311,13 +311,13 @@ static void race_hook(struct duo *d, int id, long i, uint64_t *rng)
 	(void)d;
 	(void)id;
 	(void)i;
-	switch (lws_rnd(rng, 4)) {
+	switch (lwsw_rnd(rng, 4)) {
 	case 1:
-		for (unsigned int n = lws_rnd(rng, 4000); n; n--)
+		for (unsigned int n = lwsw_rnd(rng, 4000); n; n--)
 			sink += n;
 		break;
 	case 2:
-		usleep(lws_rnd(rng, 60));
+		usleep(lwsw_rnd(rng, 60));
 		break;
 	case 3:
 		sched_yield();
@@ -340,11 +340,11 @@ TEST(resume_races_runnable_to_blocked)
 
 	ASSERT_LE(0, yield);
 	for (unsigned int i = 0; i < NRACE; i++)
-		st[i] = lws_stat(race_stats[i]);
+		st[i] = lwsw_stat(race_stats[i]);
 	for (int p = 0; p < RACE_PAIRS; p++) {
 		d[p] = (struct duo){ .rounds = RACE_ROUNDS, .before_hop = race_hook,
 				     .seed = 0x5eed0000ull + (uint64_t)p * 7919 };
-		d[p].fd = lws_open();
+		d[p].fd = lwsw_open();
 		ASSERT_LE(0, d[p].fd);
 	}
 	for (int p = 0; p < RACE_PAIRS; p++)
@@ -353,7 +353,7 @@ TEST(resume_races_runnable_to_blocked)
 	for (int p = 0; p < RACE_PAIRS; p++)
 		pthread_join(t[p], NULL);
 	for (unsigned int i = 0; i < NRACE; i++)
-		st[i] = lws_stat(race_stats[i]) - st[i];
+		st[i] = lwsw_stat(race_stats[i]) - st[i];
 
 	for (int p = 0; p < RACE_PAIRS; p++) {
 		EXPECT_EQ(0, d[p].err[0]);
@@ -397,9 +397,9 @@ static void *quitter_thread(void *arg)
 {
 	struct quitter *q = arg;
 
-	q->handle = lws_register(q->fd);
+	q->handle = lwsw_register(q->fd);
 	__atomic_store_n(&q->ready, 1, __ATOMIC_RELEASE);
-	q->ret = lws_wait_timeout(q->fd, LOST_NS);
+	q->ret = lwsw_wait_timeout(q->fd, LOST_NS);
 	/* Resumed: leave without resuming the one who switched to us. */
 	if (q->spin)
 		compute((uint64_t)q->spin * 1000);
@@ -408,11 +408,11 @@ static void *quitter_thread(void *arg)
 
 TEST(waiter_whose_partner_thread_exits)
 {
-	long dead0 = lws_stat("owner_dead");
-	int fd = lws_open(), me;
+	long dead0 = lwsw_stat("owner_dead");
+	int fd = lwsw_open(), me;
 
 	ASSERT_LE(0, fd);
-	me = lws_register(fd);
+	me = lwsw_register(fd);
 	ASSERT_LT(0, me);
 	for (int i = 0; i < EXIT_ROUNDS; i++) {
 		struct quitter q = { .fd = fd, .spin = (i % 5) * 200 };
@@ -422,17 +422,17 @@ TEST(waiter_whose_partner_thread_exits)
 		while (!__atomic_load_n(&q.ready, __ATOMIC_ACQUIRE))
 			usleep(100);
 		/* Its WAIT may not have started: a token then, same answer. */
-		ASSERT_EQ(-EOWNERDEAD, lws_switchto_timeout(fd, (uint32_t)q.handle,
+		ASSERT_EQ(-EOWNERDEAD, lwsw_switchto_timeout(fd, (uint32_t)q.handle,
 							      LOST_NS)) {
 			TH_LOG("round %d", i);
 		}
 		pthread_join(t, NULL);
 		EXPECT_EQ(0, q.ret);
-		EXPECT_EQ(-ESRCH, lws_switchto(fd, (uint32_t)q.handle));
+		EXPECT_EQ(-ESRCH, lwsw_switchto(fd, (uint32_t)q.handle));
 	}
-	EXPECT_EQ(EXIT_ROUNDS, lws_stat("owner_dead") - dead0);
+	EXPECT_EQ(EXIT_ROUNDS, lwsw_stat("owner_dead") - dead0);
 	/* Nobody resumed us: no token. */
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(fd, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(fd, 0));
 	close(fd);
 }
 
@@ -458,30 +458,30 @@ TEST(waiter_whose_partner_process_exits)
 {
 	for (int i = 0; i < 10; i++) {
 		struct shared *s = shared_map();
-		int fd = lws_open(), status;
+		int fd = lwsw_open(), status;
 		pid_t pid;
 
 		ASSERT_NE(NULL, s);
 		ASSERT_LE(0, fd);
-		ASSERT_LT(0, lws_register(fd));
+		ASSERT_LT(0, lwsw_register(fd));
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
-			s->handle = lws_register(fd);
+			s->handle = lwsw_register(fd);
 			__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
-			s->err = lws_wait_timeout(fd, LOST_NS);
+			s->err = lwsw_wait_timeout(fd, LOST_NS);
 			if (i % 2)
 				compute(500 * 1000);
 			_exit(0);
 		}
 		while (!__atomic_load_n(&s->ready, __ATOMIC_ACQUIRE))
 			usleep(100);
-		EXPECT_EQ(-EOWNERDEAD, lws_switchto_timeout(fd, (uint32_t)s->handle,
+		EXPECT_EQ(-EOWNERDEAD, lwsw_switchto_timeout(fd, (uint32_t)s->handle,
 							      LOST_NS));
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		EXPECT_EQ(0, s->err);
-		EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(fd, 0));
+		EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(fd, 0));
 		close(fd);
 		munmap(s, sizeof(*s));
 	}
@@ -502,9 +502,9 @@ static void *signaller(void *arg)
 {
 	struct sigpeer *s = arg;
 
-	s->handle = lws_register(s->fd);
+	s->handle = lwsw_register(s->fd);
 	__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
-	s->ret = lws_wait_timeout(s->fd, LOST_NS);
+	s->ret = lwsw_wait_timeout(s->fd, LOST_NS);
 	/*
 	 * Our resumer waits for us, runnable on this CPU or asleep; signal
 	 * it and keep the CPU a while before anyone resumes it.
@@ -519,13 +519,13 @@ static void *signaller(void *arg)
 
 TEST(signal_while_runnable_waiter)
 {
-	long intr0 = lws_stat("interrupted");
-	int fd = lws_open(), me;
+	long intr0 = lwsw_stat("interrupted");
+	int fd = lwsw_open(), me;
 
 	ASSERT_LE(0, fd);
-	me = lws_register(fd);
+	me = lwsw_register(fd);
 	ASSERT_LT(0, me);
-	lws_catch_usr1();
+	lwsw_catch_usr1();
 	for (int i = 0; i < 20; i++) {
 		struct sigpeer s = { .fd = fd, .victim = pthread_self() };
 		pthread_t t;
@@ -534,14 +534,14 @@ TEST(signal_while_runnable_waiter)
 		while (!__atomic_load_n(&s.ready, __ATOMIC_ACQUIRE))
 			usleep(100);
 		/* Nobody resumes us before the signal: EINTR, after the resume. */
-		EXPECT_EQ(-EINTR, lws_switchto_timeout(fd, (uint32_t)s.handle, LOST_NS));
+		EXPECT_EQ(-EINTR, lwsw_switchto_timeout(fd, (uint32_t)s.handle, LOST_NS));
 		__atomic_store_n(&s.victim_done, 1, __ATOMIC_RELEASE);
 		pthread_join(t, NULL);
 		/* The peer was resumed, and nobody resumed us. */
 		EXPECT_EQ(0, s.ret);
-		EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(fd, 0));
+		EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(fd, 0));
 	}
-	EXPECT_EQ(20, lws_stat("interrupted") - intr0);
+	EXPECT_EQ(20, lwsw_stat("interrupted") - intr0);
 	close(fd);
 }
 
@@ -560,10 +560,10 @@ static void *storm_thread(void *arg)
 	pid_t tid;
 
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
-		tid = s->d->tid[lws_rnd(&rng, 2)];
+		tid = s->d->tid[lwsw_rnd(&rng, 2)];
 		if (tid && !syscall(SYS_tgkill, getpid(), tid, SIGUSR1))
 			s->sent++;
-		usleep(lws_rnd(&rng, 200));
+		usleep(lwsw_rnd(&rng, 200));
 	}
 	return NULL;
 }
@@ -574,8 +574,8 @@ TEST(signal_storm_each_resume_once)
 	struct storm s = { .d = &d };
 	pthread_t t;
 
-	lws_catch_usr1();
-	d.fd = lws_open();
+	lwsw_catch_usr1();
+	d.fd = lwsw_open();
 	ASSERT_LE(0, d.fd);
 	ASSERT_EQ(0, pthread_create(&t, NULL, storm_thread, &s));
 	duo_run(&d);
@@ -598,26 +598,26 @@ TEST(signal_storm_each_resume_once)
 TEST(sigstopped_partner)
 {
 	struct shared *s = shared_map();
-	int fd = lws_open(), me, status, stops = 0;
+	int fd = lwsw_open(), me, status, stops = 0;
 	pid_t pid;
 
 	ASSERT_NE(NULL, s);
 	ASSERT_LE(0, fd);
-	me = lws_register(fd);
+	me = lwsw_register(fd);
 	ASSERT_LT(0, me);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		int ret;
 
-		s->handle = lws_register(fd);
+		s->handle = lwsw_register(fd);
 		__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
-		ret = lws_wait_timeout(fd, LOST_NS);
+		ret = lwsw_wait_timeout(fd, LOST_NS);
 		for (;;) {
 			/* A stop interrupts the wait: then WAIT for the resume. */
 			while (ret == -EINTR) {
 				s->eintr++;
-				ret = lws_wait_timeout(fd, LOST_NS);
+				ret = lwsw_wait_timeout(fd, LOST_NS);
 			}
 			if (ret) {
 				s->err = ret;
@@ -626,10 +626,10 @@ TEST(sigstopped_partner)
 			if (s->counter % 2 != 1 && !s->bad)
 				s->bad = s->counter + 1;
 			if (++s->counter >= 2 * STOP_ROUNDS) {
-				lws_wake(fd, (uint32_t)me);
+				lwsw_wake(fd, (uint32_t)me);
 				_exit(0);
 			}
-			ret = lws_switchto_timeout(fd, (uint32_t)me, LOST_NS);
+			ret = lwsw_switchto_timeout(fd, (uint32_t)me, LOST_NS);
 		}
 	}
 	while (!__atomic_load_n(&s->ready, __ATOMIC_ACQUIRE))
@@ -647,13 +647,13 @@ TEST(sigstopped_partner)
 			ASSERT_TRUE(WIFSTOPPED(status));
 			stops++;
 			/* A stopped partner cannot answer: we time out. */
-			EXPECT_EQ(-ETIMEDOUT, lws_switchto_timeout(fd, (uint32_t)s->handle,
+			EXPECT_EQ(-ETIMEDOUT, lwsw_switchto_timeout(fd, (uint32_t)s->handle,
 								     20 * 1000000ull));
 			ASSERT_EQ(0, kill(pid, SIGCONT));
 			/* The resume was delivered: the child answers it. */
-			ret = lws_wait_timeout(fd, LOST_NS);
+			ret = lwsw_wait_timeout(fd, LOST_NS);
 		} else {
-			ret = lws_switchto_timeout(fd, (uint32_t)s->handle, LOST_NS);
+			ret = lwsw_switchto_timeout(fd, (uint32_t)s->handle, LOST_NS);
 		}
 		ASSERT_EQ(0, ret) {
 			TH_LOG("round %d", i);
@@ -666,7 +666,7 @@ TEST(sigstopped_partner)
 	EXPECT_EQ(2 * STOP_ROUNDS, s->counter);
 	EXPECT_EQ(STOP_ROUNDS / STOP_EVERY, stops);
 	/* The child's last WAKE ended our last wait: nothing is left. */
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(fd, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(fd, 0));
 	ksft_print_msg("%d stops, child EINTRs %ld\n", stops, s->eintr);
 	close(fd);
 	munmap(s, sizeof(*s));
@@ -679,31 +679,31 @@ TEST(sigstopped_partner)
 TEST(handoff_between_two_processes)
 {
 	struct shared *s = shared_map();
-	long runnable0 = lws_stat("resume_runnable");
-	int fd = lws_open(), me, status, yield = handoff_is_yield();
+	long runnable0 = lwsw_stat("resume_runnable");
+	int fd = lwsw_open(), me, status, yield = handoff_is_yield();
 	pid_t pid;
 
 	ASSERT_LE(0, yield);
 	ASSERT_NE(NULL, s);
 	ASSERT_LE(0, fd);
-	me = lws_register(fd);
+	me = lwsw_register(fd);
 	ASSERT_LT(0, me);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		int ret;
 
-		s->handle = lws_register(fd);
+		s->handle = lwsw_register(fd);
 		__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
-		ret = lws_wait_timeout(fd, LOST_NS);
+		ret = lwsw_wait_timeout(fd, LOST_NS);
 		while (!ret) {
 			if (s->counter % 2 != 1 && !s->bad)
 				s->bad = s->counter + 1;
 			if (++s->counter >= 2 * PROC_ROUNDS) {
-				ret = lws_wake(fd, (uint32_t)me);
+				ret = lwsw_wake(fd, (uint32_t)me);
 				break;
 			}
-			ret = lws_switchto_timeout(fd, (uint32_t)me, LOST_NS);
+			ret = lwsw_switchto_timeout(fd, (uint32_t)me, LOST_NS);
 		}
 		s->err = ret;
 		_exit(ret ? 1 : 0);
@@ -714,7 +714,7 @@ TEST(handoff_between_two_processes)
 		if (s->counter % 2 != 0 && !s->bad)
 			s->bad = s->counter + 1;
 		s->counter++;
-		ASSERT_EQ(0, lws_switchto_timeout(fd, (uint32_t)s->handle, LOST_NS));
+		ASSERT_EQ(0, lwsw_switchto_timeout(fd, (uint32_t)s->handle, LOST_NS));
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -722,11 +722,11 @@ TEST(handoff_between_two_processes)
 	EXPECT_EQ(0, s->bad);
 	EXPECT_EQ(2 * PROC_ROUNDS, s->counter);
 	if (yield) {
-		EXPECT_LT(0, lws_stat("resume_runnable") - runnable0);
+		EXPECT_LT(0, lwsw_stat("resume_runnable") - runnable0);
 	} else {
-		EXPECT_EQ(0, lws_stat("resume_runnable") - runnable0);
+		EXPECT_EQ(0, lwsw_stat("resume_runnable") - runnable0);
 	}
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(fd, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(fd, 0));
 	close(fd);
 	munmap(s, sizeof(*s));
 }
@@ -743,7 +743,7 @@ static void *flip_thread(void *arg)
 	struct flipper *f = arg;
 
 	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
-		lws_write_file(LWS_PARAM("handoff"), f->flips % 2 ? "yield" : "block");
+		lwsw_write_file(LWSW_PARAM("handoff"), f->flips % 2 ? "yield" : "block");
 		f->flips++;
 		usleep(500);
 	}
@@ -758,13 +758,13 @@ TEST(handoff_mode_flipped_during_pingpong)
 	pthread_t t;
 
 	ASSERT_EQ(0, handoff_read(before, sizeof(before)));
-	d.fd = lws_open();
+	d.fd = lwsw_open();
 	ASSERT_LE(0, d.fd);
 	ASSERT_EQ(0, pthread_create(&t, NULL, flip_thread, &f));
 	duo_run(&d);
 	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
-	ASSERT_EQ(0, lws_write_file(LWS_PARAM("handoff"), before));
+	ASSERT_EQ(0, lwsw_write_file(LWSW_PARAM("handoff"), before));
 	EXPECT_EQ(0, d.err[0]);
 	EXPECT_EQ(0, d.err[1]);
 	EXPECT_EQ(0, d.bad);

@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "lws_harness.h"
+#include "lwsw_harness.h"
 
 /*
  * The harness's own per-test limit (30 s by default) is a safety net: the
@@ -17,7 +17,7 @@
  */
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 180
-#include "lws_kmod.h"
+#include "lwsw_kmod.h"
 
 /* ---- two-thread ping-pong: 100,000 switches ---- */
 
@@ -43,14 +43,14 @@ static void *pp_thread(void *arg)
 	struct pp *pp = a->pp;
 	int id = a->id, peer, ret;
 
-	pp->handle[id] = lws_register(pp->fd);
+	pp->handle[id] = lwsw_register(pp->fd);
 	__atomic_add_fetch(&pp->ready, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&pp->ready, __ATOMIC_ACQUIRE) < 2)
 		usleep(100);
 	peer = pp->handle[!id];
 
 	/* Thread 1 starts blocked; thread 0 has the first turn. */
-	if (id == 1 && (ret = lws_wait(pp->fd))) {
+	if (id == 1 && (ret = lwsw_wait(pp->fd))) {
 		pp->err = ret;
 		return NULL;
 	}
@@ -62,12 +62,12 @@ static void *pp_thread(void *arg)
 		pp->counter++;
 		if (pp->counter == PP_SWITCHES) {
 			/* Last turn: resume the peer without blocking. */
-			ret = lws_wake(pp->fd, peer);
+			ret = lwsw_wake(pp->fd, peer);
 			if (ret)
 				pp->err = ret;
 			break;
 		}
-		ret = lws_switchto(pp->fd, peer);
+		ret = lwsw_switchto(pp->fd, peer);
 		if (ret) {
 			pp->err = ret;
 			break;
@@ -81,9 +81,9 @@ TEST(pingpong_100k_switches)
 	struct pp pp = { 0 };
 	struct pp_arg args[2] = { { &pp, 0 }, { &pp, 1 } };
 	pthread_t t[2];
-	long sw0 = lws_stat("switchto");
+	long sw0 = lwsw_stat("switchto");
 
-	pp.fd = lws_open();
+	pp.fd = lwsw_open();
 	ASSERT_LE(0, pp.fd);
 	for (int i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, pp_thread, &args[i]));
@@ -93,7 +93,7 @@ TEST(pingpong_100k_switches)
 	EXPECT_EQ(0, pp.bad);
 	EXPECT_EQ(PP_SWITCHES, pp.counter);
 	/* One SWITCHTO per switch but the last (a WAKE). */
-	EXPECT_EQ(PP_SWITCHES - 1, lws_stat("switchto") - sw0);
+	EXPECT_EQ(PP_SWITCHES - 1, lwsw_stat("switchto") - sw0);
 	close(pp.fd);
 }
 
@@ -124,13 +124,13 @@ static void *ring_thread(void *arg)
 	struct ring *r = a->r;
 	int id = a->id, next = (id + 1) % RING_N, ret;
 
-	r->handle[id] = lws_register(r->fd);
+	r->handle[id] = lwsw_register(r->fd);
 	__atomic_add_fetch(&r->ready, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&r->ready, __ATOMIC_ACQUIRE) < RING_N)
 		usleep(100);
 
 	if (id != 0) {
-		ret = lws_wait(r->fd);
+		ret = lwsw_wait(r->fd);
 		if (ret && !r->err)
 			r->err = ret;
 	}
@@ -145,11 +145,11 @@ static void *ring_thread(void *arg)
 			r->done = 1;
 			for (int i = 0; i < RING_N; i++)
 				if (i != id)
-					lws_wake(r->fd, r->handle[i]);
+					lwsw_wake(r->fd, r->handle[i]);
 			break;
 		}
 		r->owner = next;
-		ret = lws_switchto(r->fd, r->handle[next]);
+		ret = lwsw_switchto(r->fd, r->handle[next]);
 		/* At the end, the member we switched to may exit first. */
 		if (ret && !(ret == -EOWNERDEAD && r->done)) {
 			r->err = ret;
@@ -167,7 +167,7 @@ TEST(ring_64_threads_10k_hops)
 	long sum = 0;
 
 	memset(&r, 0, sizeof(r));
-	r.fd = lws_open();
+	r.fd = lwsw_open();
 	ASSERT_LE(0, r.fd);
 	for (int i = 0; i < RING_N; i++) {
 		args[i] = (struct ring_arg){ &r, i };
@@ -195,13 +195,13 @@ static void *register_and_exit(void *arg)
 {
 	int fd = (int)(long)arg;
 
-	return (void *)(long)lws_register(fd);
+	return (void *)(long)lwsw_register(fd);
 }
 
 TEST(register_churn_returns_every_member)
 {
-	long members0 = lws_stat("members");
-	int fd = lws_open();
+	long members0 = lwsw_stat("members");
+	int fd = lwsw_open();
 
 	ASSERT_LE(0, fd);
 	for (int i = 0; i < 1000; i++) {
@@ -217,9 +217,9 @@ TEST(register_churn_returns_every_member)
 	 * may return just before the last thread's exit hook has run, so
 	 * allow that hook a moment (bounded) before looking.
 	 */
-	for (int i = 0; i < 1000 && lws_stat("members") != members0; i++)
+	for (int i = 0; i < 1000 && lwsw_stat("members") != members0; i++)
 		usleep(1000);
-	EXPECT_EQ(members0, lws_stat("members"));
+	EXPECT_EQ(members0, lwsw_stat("members"));
 	close(fd);
 }
 

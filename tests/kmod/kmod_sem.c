@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "lws_harness.h"
-#include "lws_kmod.h"
+#include "lwsw_harness.h"
+#include "lwsw_kmod.h"
 
 #define MS	(1000 * 1000ull)
 
@@ -21,11 +21,11 @@ FIXTURE(dom) {
 
 FIXTURE_SETUP(dom)
 {
-	self->fd = lws_open();
+	self->fd = lwsw_open();
 	ASSERT_LE(0, self->fd);
-	self->me = lws_register(self->fd);
+	self->me = lwsw_register(self->fd);
 	ASSERT_LT(0, self->me);
-	lws_catch_usr1();
+	lwsw_catch_usr1();
 }
 
 FIXTURE_TEARDOWN(dom)
@@ -35,7 +35,7 @@ FIXTURE_TEARDOWN(dom)
 
 /* A peer that registers, then runs @fn. */
 struct peer {
-	struct lws_peer p;
+	struct lwsw_peer p;
 	void (*fn)(struct peer *);
 	int me_handle;			/* the main thread's handle */
 	volatile int step;
@@ -46,8 +46,8 @@ static void *peer_main(void *arg)
 {
 	struct peer *pe = arg;
 
-	pe->p.handle = lws_register(pe->p.fd);
-	pe->p.tid = lws_gettid();
+	pe->p.handle = lwsw_register(pe->p.fd);
+	pe->p.tid = lwsw_gettid();
 	__atomic_store_n(&pe->p.ready, 1, __ATOMIC_RELEASE);
 	pe->fn(pe);
 	return NULL;
@@ -61,7 +61,7 @@ static void peer_run(struct __test_metadata *_metadata, struct peer *pe, int fd,
 	pe->fn = fn;
 	pe->me_handle = me;
 	ASSERT_EQ(0, pthread_create(&pe->p.thread, NULL, peer_main, pe));
-	lws_peer_wait_ready(&pe->p);
+	lwsw_peer_wait_ready(&pe->p);
 	ASSERT_LT(0, pe->p.handle);
 }
 
@@ -80,8 +80,8 @@ static void set_step(struct peer *pe, int step)
 
 static void wake_me_twice(struct peer *pe)
 {
-	pe->r1 = lws_wake(pe->p.fd, pe->me_handle);
-	pe->r2 = lws_wake(pe->p.fd, pe->me_handle);
+	pe->r1 = lwsw_wake(pe->p.fd, pe->me_handle);
+	pe->r2 = lwsw_wake(pe->p.fd, pe->me_handle);
 	set_step(pe, 1);
 }
 
@@ -94,13 +94,13 @@ TEST_F(dom, wake_before_wait_is_kept_once)
 	ASSERT_EQ(0, pe.r1);
 	ASSERT_EQ(0, pe.r2);
 	/* Two resumes before a wait: one token, never lost, never doubled. */
-	EXPECT_EQ(0, lws_wait_timeout(self->fd, 0));
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(self->fd, 0));
+	EXPECT_EQ(0, lwsw_wait_timeout(self->fd, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(self->fd, 0));
 }
 
 static void wait_once(struct peer *pe)
 {
-	pe->r1 = lws_wait(pe->p.fd);
+	pe->r1 = lwsw_wait(pe->p.fd);
 	set_step(pe, 1);
 }
 
@@ -112,24 +112,24 @@ TEST_F(dom, wake_here_resumes_blocked_peer)
 	peer_run(_metadata, &pe, self->fd, self->me, wait_once);
 	usleep(20000);
 	h.target = pe.p.handle;
-	ASSERT_EQ(0, lws_ioctl(self->fd, LWSWITCH_IOC_WAKE, &h));
+	ASSERT_EQ(0, lwsw_ioctl(self->fd, LWSWITCH_IOC_WAKE, &h));
 	pthread_join(pe.p.thread, NULL);
 	EXPECT_EQ(0, pe.r1);
 }
 
 TEST_F(dom, timeout_leaves_no_token)
 {
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(self->fd, 5 * MS));
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(self->fd, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(self->fd, 5 * MS));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(self->fd, 0));
 }
 
 /* ---- signals ---- */
 
 static void wait_twice(struct peer *pe)
 {
-	pe->r1 = lws_wait(pe->p.fd);
+	pe->r1 = lwsw_wait(pe->p.fd);
 	set_step(pe, 1);
-	pe->r2 = lws_wait(pe->p.fd);
+	pe->r2 = lwsw_wait(pe->p.fd);
 	set_step(pe, 2);
 }
 
@@ -143,7 +143,7 @@ TEST_F(dom, signal_during_wait)
 	wait_step(&pe, 1);
 	EXPECT_EQ(-EINTR, pe.r1);
 	/* The interrupted wait consumed nothing: a later resume arrives. */
-	ASSERT_EQ(0, lws_wake(self->fd, pe.p.handle));
+	ASSERT_EQ(0, lwsw_wake(self->fd, pe.p.handle));
 	pthread_join(pe.p.thread, NULL);
 	EXPECT_EQ(0, pe.r2);
 }
@@ -151,7 +151,7 @@ TEST_F(dom, signal_during_wait)
 static void switch_to_idle_peer(struct peer *pe)
 {
 	/* me_handle here is the idle member's handle. */
-	pe->r1 = lws_switchto(pe->p.fd, pe->me_handle);
+	pe->r1 = lwsw_switchto(pe->p.fd, pe->me_handle);
 	set_step(pe, 1);
 }
 
@@ -167,8 +167,8 @@ TEST_F(dom, signal_during_switchto_delivers_once)
 	pthread_join(pe.p.thread, NULL);
 	EXPECT_EQ(-EINTR, pe.r1);
 	/* EINTR from SWITCHTO means the resume was delivered: exactly once. */
-	EXPECT_EQ(0, lws_wait_timeout(self->fd, 0));
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(self->fd, 0));
+	EXPECT_EQ(0, lwsw_wait_timeout(self->fd, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(self->fd, 0));
 }
 
 /* ---- dying members and processes ---- */
@@ -188,7 +188,7 @@ static pid_t fork_member(struct __test_metadata *_metadata, int fd, int *handle,
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		int h = lws_register(fd);
+		int h = lwsw_register(fd);
 
 		close(up[0]);
 		close(down[1]);
@@ -209,7 +209,7 @@ static void child_wait_forever(int fd, int rfd)
 {
 	(void)rfd;
 	for (;;)
-		lws_wait(fd);
+		lwsw_wait(fd);
 }
 
 TEST_F(dom, sigkill_of_blocked_member)
@@ -220,16 +220,16 @@ TEST_F(dom, sigkill_of_blocked_member)
 
 	pid = fork_member(_metadata, self->fd, &h, &go, child_wait_forever);
 	ASSERT_LT(0, h);
-	members = lws_stat("members");
+	members = lwsw_stat("members");
 	usleep(50000);
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status));
 	EXPECT_EQ(SIGKILL, WTERMSIG(status));
 	/* The dead member is gone: naming it fails, its count is returned. */
-	EXPECT_EQ(-ESRCH, lws_wake(self->fd, h));
-	EXPECT_EQ(-ESRCH, lws_switchto(self->fd, h));
-	EXPECT_EQ(members - 1, lws_stat("members"));
+	EXPECT_EQ(-ESRCH, lwsw_wake(self->fd, h));
+	EXPECT_EQ(-ESRCH, lwsw_switchto(self->fd, h));
+	EXPECT_EQ(members - 1, lwsw_stat("members"));
 	close(go);
 }
 
@@ -253,9 +253,9 @@ TEST_F(dom, process_exit_wakes_peer_blocked_on_it)
 	pid = fork_member(_metadata, self->fd, &h, &go, child_sleep_then_exit);
 	ASSERT_EQ(1, write(go, "g", 1));
 	/* The child never resumes us; its death must. */
-	EXPECT_EQ(-EOWNERDEAD, lws_switchto(self->fd, h));
+	EXPECT_EQ(-EOWNERDEAD, lwsw_switchto(self->fd, h));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(-ESRCH, lws_wake(self->fd, h));
+	EXPECT_EQ(-ESRCH, lwsw_wake(self->fd, h));
 	close(go);
 }
 
@@ -289,7 +289,7 @@ TEST_F(dom, sigkill_of_process_wakes_peer_blocked_on_it)
 
 	k.pid = fork_member(_metadata, self->fd, &h, &go, child_pause);
 	ASSERT_EQ(0, pthread_create(&t, NULL, kill_later, &k));
-	EXPECT_EQ(-EOWNERDEAD, lws_switchto(self->fd, h));
+	EXPECT_EQ(-EOWNERDEAD, lwsw_switchto(self->fd, h));
 	pthread_join(t, NULL);
 	ASSERT_EQ(k.pid, waitpid(k.pid, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status));
@@ -307,9 +307,9 @@ TEST_F(dom, exited_thread_is_esrch)
 
 	peer_run(_metadata, &pe, self->fd, self->me, exit_at_once);
 	pthread_join(pe.p.thread, NULL);
-	EXPECT_EQ(-ESRCH, lws_switchto(self->fd, pe.p.handle));
-	EXPECT_EQ(-ESRCH, lws_wake(self->fd, pe.p.handle));
-	EXPECT_EQ(-ESRCH, lws_lookup(self->fd, pe.p.tid));
+	EXPECT_EQ(-ESRCH, lwsw_switchto(self->fd, pe.p.handle));
+	EXPECT_EQ(-ESRCH, lwsw_wake(self->fd, pe.p.handle));
+	EXPECT_EQ(-ESRCH, lwsw_lookup(self->fd, pe.p.tid));
 }
 
 TEST_F(dom, forked_child_is_not_a_member)
@@ -320,9 +320,9 @@ TEST_F(dom, forked_child_is_not_a_member)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		/* Same domain (inherited fd), but membership is per thread. */
-		if (lws_wait_timeout(self->fd, 0) != -EPERM)
+		if (lwsw_wait_timeout(self->fd, 0) != -EPERM)
 			_exit(1);
-		if (lws_wake(self->fd, self->me) != -EPERM)
+		if (lwsw_wake(self->fd, self->me) != -EPERM)
 			_exit(2);
 		_exit(0);
 	}
@@ -330,13 +330,13 @@ TEST_F(dom, forked_child_is_not_a_member)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* No token was delivered to us by the child. */
-	EXPECT_EQ(-ETIMEDOUT, lws_wait_timeout(self->fd, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_wait_timeout(self->fd, 0));
 }
 
 static void wait_expect_intr(struct peer *pe)
 {
 	set_step(pe, 1);
-	pe->r1 = lws_wait(pe->p.fd);
+	pe->r1 = lwsw_wait(pe->p.fd);
 	set_step(pe, 2);
 }
 
@@ -344,11 +344,11 @@ TEST(close_while_member_blocked)
 {
 	struct peer pe;
 	long domains;
-	int fd = lws_open();
+	int fd = lwsw_open();
 
 	ASSERT_LE(0, fd);
-	lws_catch_usr1();
-	domains = lws_stat("domains");
+	lwsw_catch_usr1();
+	domains = lwsw_stat("domains");
 	peer_run(_metadata, &pe, fd, 0, wait_expect_intr);
 	wait_step(&pe, 1);
 	usleep(20000);
@@ -356,12 +356,12 @@ TEST(close_while_member_blocked)
 	ASSERT_EQ(0, close(fd));
 	usleep(20000);
 	EXPECT_EQ(1, pe.step);
-	EXPECT_EQ(domains, lws_stat("domains"));
+	EXPECT_EQ(domains, lwsw_stat("domains"));
 	/* A signal still gets it out; then the domain goes away. */
 	ASSERT_EQ(0, pthread_kill(pe.p.thread, SIGUSR1));
 	pthread_join(pe.p.thread, NULL);
 	EXPECT_EQ(-EINTR, pe.r1);
-	EXPECT_EQ(domains - 1, lws_stat("domains"));
+	EXPECT_EQ(domains - 1, lwsw_stat("domains"));
 }
 
 /* ---- isolation and sharing ---- */
@@ -376,14 +376,14 @@ TEST_F(dom, other_process_domain_is_isolated)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		int fd = lws_open();
+		int fd = lwsw_open();
 
-		if (fd < 0 || lws_register(fd) != 1)
+		if (fd < 0 || lwsw_register(fd) != 1)
 			_exit(1);
 		/* Our own domain knows no such member or thread. */
-		if (lws_wake(fd, pe.p.handle) != -ESRCH)
+		if (lwsw_wake(fd, pe.p.handle) != -ESRCH)
 			_exit(2);
-		if (lws_lookup(fd, pe.p.tid) != -ESRCH)
+		if (lwsw_lookup(fd, pe.p.tid) != -ESRCH)
 			_exit(3);
 		_exit(0);
 	}
@@ -392,7 +392,7 @@ TEST_F(dom, other_process_domain_is_isolated)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* The peer was not touched. */
 	EXPECT_EQ(0, pe.step);
-	ASSERT_EQ(0, lws_wake(self->fd, pe.p.handle));
+	ASSERT_EQ(0, lwsw_wake(self->fd, pe.p.handle));
 	pthread_join(pe.p.thread, NULL);
 }
 
@@ -448,28 +448,28 @@ TEST(domain_shared_through_scm_rights)
 		/* The child opened nothing: it joins the parent's domain only
 		 * through the descriptor it is sent. */
 		int cfd = recv_fd(sv[1]);
-		int h = cfd < 0 ? -1 : lws_register(cfd);
+		int h = cfd < 0 ? -1 : lwsw_register(cfd);
 
 		if (write(sv[1], &h, sizeof(h)) != sizeof(h) || h < 0)
 			_exit(1);
 		if (read(sv[1], &peer, sizeof(peer)) != sizeof(peer))
 			_exit(2);
-		if (lws_wait(cfd))
+		if (lwsw_wait(cfd))
 			_exit(3);
 		for (i = 0; i < SHARED_ROUNDS; i++) {
 			if (*counter != 2 * i + 1)
 				_exit(4);
 			(*counter)++;
 			if (i == SHARED_ROUNDS - 1)
-				_exit(lws_wake(cfd, peer) ? 5 : 0);
-			if (lws_switchto(cfd, peer))
+				_exit(lwsw_wake(cfd, peer) ? 5 : 0);
+			if (lwsw_switchto(cfd, peer))
 				_exit(6);
 		}
 		_exit(7);
 	}
-	fd = lws_open();
+	fd = lwsw_open();
 	ASSERT_LE(0, fd);
-	me = lws_register(fd);
+	me = lwsw_register(fd);
 	ASSERT_LT(0, me);
 	ASSERT_EQ(0, send_fd(sv[0], fd));
 	ASSERT_EQ(sizeof(peer), read(sv[0], &peer, sizeof(peer)));
@@ -478,7 +478,7 @@ TEST(domain_shared_through_scm_rights)
 	for (i = 0; i < SHARED_ROUNDS; i++) {
 		ASSERT_EQ(2 * i, *counter);
 		(*counter)++;
-		ASSERT_EQ(0, lws_switchto(fd, peer));
+		ASSERT_EQ(0, lwsw_switchto(fd, peer));
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));

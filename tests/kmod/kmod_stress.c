@@ -43,7 +43,7 @@
  * calls counted, register == unregister + exit + close over the run, and
  * the domain and member counts come back to where they were.
  *
- * LWS_STRESS_SECONDS (default 12) bounds the run; LWS_STRESS_SEED replaces
+ * LWSW_STRESS_SECONDS (default 12) bounds the run; LWSW_STRESS_SEED replaces
  * the fixed seed (printed).
  */
 #define _GNU_SOURCE
@@ -53,8 +53,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "lws_harness.h"
-#include "lws_kmod.h"
+#include "lwsw_harness.h"
+#include "lwsw_kmod.h"
 
 #define NDOM		3
 #define NWORKERS	4
@@ -146,7 +146,7 @@ static void check_not_lost(struct wt *w, uint64_t pre, int ret, const char *how)
 
 static void do_register(struct wt *w)
 {
-	int h = lws_register(dom_fd[w->dom]);
+	int h = lwsw_register(dom_fd[w->dom]);
 
 	if (h <= 0) {
 		bad(&S->badret, "REGISTER: %d", h);
@@ -163,7 +163,7 @@ static void do_unregister(struct wt *w)
 	int ret;
 
 	STORE(S->slot[w->slot].handle, 0);
-	ret = lws_unregister(dom_fd[w->dom]);
+	ret = lwsw_unregister(dom_fd[w->dom]);
 	if (ret) {
 		bad(&S->badret, "UNREGISTER: %d", ret);
 		return;
@@ -190,23 +190,23 @@ static void tally(int ret)
 static struct lwswitch_hop rand_timeout(struct wt *w, uint32_t target)
 {
 	struct lwswitch_hop h = { .target = target };
-	uint64_t now = lws_now_ns();
+	uint64_t now = lwsw_now_ns();
 
-	switch (lws_rnd(&w->rng, 6)) {
+	switch (lwsw_rnd(&w->rng, 6)) {
 	case 0:
 		h.flags = LWSWITCH_HOP_TIMEOUT;		/* 0: at once */
 		break;
 	case 1:
 		h.flags = LWSWITCH_HOP_ABSTIME;
-		h.timeout_ns = now - lws_rnd(&w->rng, 1000000);	/* past */
+		h.timeout_ns = now - lwsw_rnd(&w->rng, 1000000);	/* past */
 		break;
 	case 2:
 		h.flags = LWSWITCH_HOP_ABSTIME;
-		h.timeout_ns = now + lws_rnd(&w->rng, 10000000);
+		h.timeout_ns = now + lwsw_rnd(&w->rng, 10000000);
 		break;
 	default:
 		h.flags = LWSWITCH_HOP_TIMEOUT;
-		h.timeout_ns = lws_rnd(&w->rng, 10000000);
+		h.timeout_ns = lwsw_rnd(&w->rng, 10000000);
 		break;
 	}
 	return h;
@@ -214,12 +214,12 @@ static struct lwswitch_hop rand_timeout(struct wt *w, uint32_t target)
 
 static void do_send(struct wt *w)
 {
-	int tproc = (int)lws_rnd(&w->rng, (uint32_t)LOAD(S->nproc));
-	int tidx = w->dom + NDOM * (int)lws_rnd(&w->rng, (THREADS - 1 - w->dom) / NDOM + 1);
+	int tproc = (int)lwsw_rnd(&w->rng, (uint32_t)LOAD(S->nproc));
+	int tidx = w->dom + NDOM * (int)lwsw_rnd(&w->rng, (THREADS - 1 - w->dom) / NDOM + 1);
 	int j = tproc * THREADS + tidx, fd = dom_fd[w->dom], ret, h;
 	struct lwswitch_hop hop;
 	uint64_t val, pre, exp;
-	int sw = lws_rnd(&w->rng, 2);
+	int sw = lwsw_rnd(&w->rng, 2);
 
 	if (j == w->slot || tidx >= THREADS)
 		return;
@@ -235,14 +235,14 @@ static void do_send(struct wt *w)
 	if (sw) {
 		pre = LOAD(S->slot[w->slot].mbox);
 		hop = rand_timeout(w, (uint32_t)h);
-		ret = lws_ioctl(fd, LWSWITCH_IOC_SWITCHTO, &hop);
+		ret = lwsw_ioctl(fd, LWSWITCH_IOC_SWITCHTO, &hop);
 		INC(S->n_switchto);
 	} else {
 		pre = 0;
 		hop = (struct lwswitch_hop){ .target = (uint32_t)h };
-		if (lws_rnd(&w->rng, 2))
+		if (lwsw_rnd(&w->rng, 2))
 			hop.flags = LWSWITCH_HOP_HERE;
-		ret = lws_ioctl(fd, LWSWITCH_IOC_WAKE, &hop);
+		ret = lwsw_ioctl(fd, LWSWITCH_IOC_WAKE, &hop);
 		INC(S->n_wake);
 	}
 	tally(ret);
@@ -277,7 +277,7 @@ static void do_wait(struct wt *w)
 {
 	uint64_t pre = LOAD(S->slot[w->slot].mbox);
 	struct lwswitch_hop hop = rand_timeout(w, 0);
-	int ret = lws_ioctl(dom_fd[w->dom], LWSWITCH_IOC_WAIT, &hop);
+	int ret = lwsw_ioctl(dom_fd[w->dom], LWSWITCH_IOC_WAIT, &hop);
 
 	INC(S->n_wait);
 	tally(ret);
@@ -302,7 +302,7 @@ static void final_check(struct wt *w)
 			    w->slot, (unsigned long long)v);
 		return;
 	}
-	ret = lws_wait_timeout(dom_fd[w->dom], 0);
+	ret = lwsw_wait_timeout(dom_fd[w->dom], 0);
 	if (ret == 0) {
 		if (!v)
 			bad(&S->stray, "slot %d: a token pending with an empty mailbox", w->slot);
@@ -322,10 +322,10 @@ static void *worker_thread(void *p)
 {
 	struct wt *w = p;
 
-	STORE(S->slot[w->slot].tid, lws_gettid());
+	STORE(S->slot[w->slot].tid, lwsw_gettid());
 	do_register(w);
 	while (LOAD(S->phase) == RUN) {
-		uint32_t r = lws_rnd(&w->rng, 100);
+		uint32_t r = lwsw_rnd(&w->rng, 100);
 
 		if (!w->handle)
 			do_register(w);
@@ -349,7 +349,7 @@ static void worker(int proc)
 	static struct wt w[THREADS];
 	pthread_t t[THREADS];
 
-	lws_catch_usr1();
+	lwsw_catch_usr1();
 	for (int i = 0; i < THREADS; i++) {
 		w[i] = (struct wt){ .proc = proc, .idx = i, .slot = proc * THREADS + i,
 				    .dom = i % NDOM,
@@ -408,7 +408,7 @@ FIXTURE_TEARDOWN(stress)
 {
 }
 
-/* The harness's limit is only a backstop: LWS_STRESS_SECONDS bounds the
+/* The harness's limit is only a backstop: LWSW_STRESS_SECONDS bounds the
  * run and every phase has its own deadline. */
 TEST_F_TIMEOUT(stress, run, 3600)
 {
@@ -419,21 +419,21 @@ TEST_F_TIMEOUT(stress, run, 3600)
 	uint64_t rng, t0, t_end, kill_at[MAXKILLS];
 	int nkills;
 
-	seed = env_u64("LWS_STRESS_SEED", SEED_DEFAULT);
-	seconds = (int)env_u64("LWS_STRESS_SECONDS", SECONDS_DEFAULT);
+	seed = env_u64("LWSW_STRESS_SEED", SEED_DEFAULT);
+	seconds = (int)env_u64("LWSW_STRESS_SECONDS", SECONDS_DEFAULT);
 	rng = seed;
-	ksft_print_msg("stress: seed %#llx (LWS_STRESS_SEED), %d s (LWS_STRESS_SECONDS), %d processes x %d threads, %d domains\n",
+	ksft_print_msg("stress: seed %#llx (LWSW_STRESS_SEED), %d s (LWSW_STRESS_SECONDS), %d processes x %d threads, %d domains\n",
 		       (unsigned long long)seed, seconds, NWORKERS, THREADS, NDOM);
 
 	S = mmap(NULL, sizeof(*S), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, S);
-	domains0 = lws_stat("domains");
-	members0 = lws_stat("members");
+	domains0 = lwsw_stat("domains");
+	members0 = lwsw_stat("members");
 	ASSERT_LE(0, members0);
 	for (unsigned int i = 0; i < NSTATS; i++)
-		st0[i] = lws_stat(stat_names[i]);
+		st0[i] = lwsw_stat(stat_names[i]);
 	for (int d = 0; d < NDOM; d++) {
-		dom_fd[d] = lws_open();
+		dom_fd[d] = lwsw_open();
 		ASSERT_LE(0, dom_fd[d]);
 	}
 	signal(SIGUSR1, SIG_IGN);	/* the parent sends, never receives */
@@ -443,22 +443,22 @@ TEST_F_TIMEOUT(stress, run, 3600)
 		ASSERT_LT(0, spawn(p));
 	alive = NWORKERS;
 
-	t0 = lws_now_ns();
+	t0 = lwsw_now_ns();
 	t_end = t0 + (uint64_t)seconds * 1000000000ull;
 	/* Two SIGKILLs in a short run, one more per 20 s in a long one. */
 	nkills = 2 + seconds / 20 < MAXKILLS ? 2 + seconds / 20 : MAXKILLS;
 	for (int k = 0; k < nkills; k++)
-		kill_at[k] = t0 + (uint64_t)seconds * 1000000000ull * (10 * k + 3 + lws_rnd(&rng, 5)) /
+		kill_at[k] = t0 + (uint64_t)seconds * 1000000000ull * (10 * k + 3 + lwsw_rnd(&rng, 5)) /
 				  (10 * nkills + 2);
 
 	/* Chaos until the end. */
-	while (lws_now_ns() < t_end) {
-		int p = (int)lws_rnd(&rng, (uint32_t)S->nproc);
-		uint32_t r = lws_rnd(&rng, 100);
+	while (lwsw_now_ns() < t_end) {
+		int p = (int)lwsw_rnd(&rng, (uint32_t)S->nproc);
+		uint32_t r = lwsw_rnd(&rng, 100);
 
-		usleep(2000 + lws_rnd(&rng, 8000));
+		usleep(2000 + lwsw_rnd(&rng, 8000));
 		for (int k = 0; k < nkills; k++) {
-			if (!kill_at[k] || lws_now_ns() < kill_at[k] || S->killed[p])
+			if (!kill_at[k] || lwsw_now_ns() < kill_at[k] || S->killed[p])
 				continue;
 			/* SIGKILL a worker mid-flight; a new one takes its place. */
 			kill_at[k] = 0;
@@ -477,7 +477,7 @@ TEST_F_TIMEOUT(stress, run, 3600)
 		if (S->killed[p])
 			continue;
 		if (r < 85) {
-			pid_t tid = LOAD(S->slot[p * THREADS + (int)lws_rnd(&rng, THREADS)].tid);
+			pid_t tid = LOAD(S->slot[p * THREADS + (int)lwsw_rnd(&rng, THREADS)].tid);
 
 			if (tid > 0 && !syscall(SYS_tgkill, S->pid[p], tid, SIGUSR1))
 				signals++;
@@ -486,7 +486,7 @@ TEST_F_TIMEOUT(stress, run, 3600)
 			signals++;
 		} else {
 			kill(S->pid[p], SIGSTOP);
-			usleep(1000 + lws_rnd(&rng, 5000));
+			usleep(1000 + lwsw_rnd(&rng, 5000));
 			kill(S->pid[p], SIGCONT);
 			stops++;
 		}
@@ -549,10 +549,10 @@ TEST_F_TIMEOUT(stress, run, 3600)
 	/* Counters: back to zero, and they moved as much as we counted. */
 	for (int d = 0; d < NDOM; d++)
 		close(dom_fd[d]);
-	EXPECT_EQ(domains0, lws_stat_settles("domains", domains0));
-	EXPECT_EQ(members0, lws_stat_settles("members", members0));
+	EXPECT_EQ(domains0, lwsw_stat_settles("domains", domains0));
+	EXPECT_EQ(members0, lwsw_stat_settles("members", members0));
 	for (unsigned int i = 0; i < NSTATS; i++)
-		st1[i] = lws_stat(stat_names[i]) - st0[i];
+		st1[i] = lwsw_stat(stat_names[i]) - st0[i];
 	EXPECT_LE(S->n_switchto, st1[0]);
 	EXPECT_LE(S->n_wake, st1[1]);
 	EXPECT_LE(S->n_wait, st1[2]);

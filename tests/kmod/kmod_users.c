@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "lws_harness.h"
-#include "lws_kmod.h"
+#include "lwsw_harness.h"
+#include "lwsw_kmod.h"
 
 #define USER_A		60001
 #define USER_B		60002
@@ -32,7 +32,7 @@ static int become(uid_t uid, bool in_group)
 {
 	struct stat st;
 
-	if (stat(LWS_DEV, &st))
+	if (stat(LWSW_DEV, &st))
 		return -errno;
 	if (setgroups(in_group ? 1 : 0, &st.st_gid))
 		return -errno;
@@ -100,7 +100,7 @@ static long read_long(const char *path, const char *key)
 /* 0 if the device opens, else the errno. */
 static int open_errno(void)
 {
-	int fd = lws_open();
+	int fd = lwsw_open();
 
 	if (fd < 0)
 		return -fd;
@@ -113,7 +113,7 @@ TEST(device_belongs_to_a_group)
 	struct stat st;
 	pid_t pid;
 
-	ASSERT_EQ(0, stat(LWS_DEV, &st));
+	ASSERT_EQ(0, stat(LWSW_DEV, &st));
 	/* The rule's mode and group, not the 0666 the module once set. */
 	EXPECT_EQ(0660, st.st_mode & 07777);
 	EXPECT_NE(0, st.st_gid);
@@ -169,9 +169,9 @@ FIXTURE(user_limits) {
 
 FIXTURE_SETUP(user_limits)
 {
-	save_param(LWS_PARAM("max_user_domains"), saved_user_domains,
+	save_param(LWSW_PARAM("max_user_domains"), saved_user_domains,
 		   sizeof(saved_user_domains));
-	save_param(LWS_PARAM("max_user_members"), saved_user_members,
+	save_param(LWSW_PARAM("max_user_members"), saved_user_members,
 		   sizeof(saved_user_members));
 	ASSERT_NE(0, saved_user_domains[0]);
 	ASSERT_NE(0, saved_user_members[0]);
@@ -181,8 +181,8 @@ FIXTURE_SETUP(user_limits)
 
 FIXTURE_TEARDOWN(user_limits)
 {
-	lws_write_file(LWS_PARAM("max_user_domains"), saved_user_domains);
-	lws_write_file(LWS_PARAM("max_user_members"), saved_user_members);
+	lwsw_write_file(LWSW_PARAM("max_user_domains"), saved_user_domains);
+	lwsw_write_file(LWSW_PARAM("max_user_members"), saved_user_members);
 }
 
 struct a_thread {
@@ -195,7 +195,7 @@ static void *a_member(void *arg)
 {
 	struct a_thread *t = arg;
 
-	t->u->a_reg[t->slot] = lws_register(t->fd);
+	t->u->a_reg[t->slot] = lwsw_register(t->fd);
 	__atomic_add_fetch(&t->u->a_threads_done, 1, __ATOMIC_RELEASE);
 	wait_flag(&t->u->a_release);
 	return NULL;
@@ -210,10 +210,10 @@ static void user_a(struct users *u)
 	if (become(USER_A, true))
 		_exit(100);
 	for (i = 0; i <= A_DOMAINS; i++)
-		u->a_open[i] = lws_open();
+		u->a_open[i] = lwsw_open();
 	/* The main thread joins each domain: A_DOMAINS members... */
 	for (i = 0; i < A_DOMAINS; i++)
-		u->a_reg[i] = u->a_open[i] >= 0 ? lws_register(u->a_open[i]) : -EBADF;
+		u->a_reg[i] = u->a_open[i] >= 0 ? lwsw_register(u->a_open[i]) : -EBADF;
 	/* ...and threads fill the first one, the last one past the limit. */
 	for (i = 0; i < n; i++) {
 		t[i] = (struct a_thread){ .u = u, .fd = u->a_open[0], .slot = A_DOMAINS + i };
@@ -235,8 +235,8 @@ static void user_a(struct users *u)
 			close(u->a_open[i]);
 
 	/* Its descriptors closed, A may again. */
-	u->a_again_open = lws_open();
-	u->a_again_reg = u->a_again_open >= 0 ? lws_register(u->a_again_open) : -EBADF;
+	u->a_again_open = lwsw_open();
+	u->a_again_reg = u->a_again_open >= 0 ? lwsw_register(u->a_again_open) : -EBADF;
 	_exit(0);
 }
 
@@ -246,13 +246,13 @@ static void *b_peer(void *arg)
 {
 	struct users *u = arg;
 
-	u->b_peer = lws_register(b_fd);
+	u->b_peer = lwsw_register(b_fd);
 	set_flag(&u->b_peer_ready);
 	if (u->b_peer < 0)
 		return NULL;
 	/* Resumed by B's SWITCHTO, and resumes B in turn. */
-	u->b_wait = lws_wait_timeout(b_fd, 10000000000ull);
-	u->b_wake = lws_wake(b_fd, (uint32_t)u->b_main);
+	u->b_wait = lwsw_wait_timeout(b_fd, 10000000000ull);
+	u->b_wake = lwsw_wake(b_fd, (uint32_t)u->b_main);
 	return NULL;
 }
 
@@ -263,17 +263,17 @@ static void user_b(struct users *u)
 	if (become(USER_B, true))
 		_exit(100);
 	wait_flag(&u->a_full);
-	b_fd = u->b_open = lws_open();
+	b_fd = u->b_open = lwsw_open();
 	if (b_fd < 0)
 		goto out;
-	u->b_main = lws_register(b_fd);
+	u->b_main = lwsw_register(b_fd);
 	if (u->b_main < 0)
 		goto out;
 	if (pthread_create(&th, NULL, b_peer, u))
 		_exit(101);
 	wait_flag(&u->b_peer_ready);
 	if (u->b_peer > 0)
-		u->b_switchto = lws_switchto_timeout(b_fd, (uint32_t)u->b_peer,
+		u->b_switchto = lwsw_switchto_timeout(b_fd, (uint32_t)u->b_peer,
 						     10000000000ull);
 	pthread_join(th, NULL);
 out:
@@ -287,8 +287,8 @@ TEST_F(user_limits, one_user_cannot_starve_another)
 	pid_t a, b;
 	int i;
 
-	ASSERT_EQ(0, lws_write_file(LWS_PARAM("max_user_domains"), "4"));
-	ASSERT_EQ(0, lws_write_file(LWS_PARAM("max_user_members"), "6"));
+	ASSERT_EQ(0, lwsw_write_file(LWSW_PARAM("max_user_domains"), "4"));
+	ASSERT_EQ(0, lwsw_write_file(LWSW_PARAM("max_user_members"), "6"));
 
 	a = fork();
 	ASSERT_LE(0, a);
@@ -325,13 +325,13 @@ TEST_F(user_limits, one_user_cannot_starve_another)
 TEST(info_reports_user_limits)
 {
 	struct lwswitch_info info = { 0 };
-	int fd = lws_open();
+	int fd = lwsw_open();
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, lws_ioctl(fd, LWSWITCH_IOC_INFO, &info));
-	EXPECT_EQ(read_long(LWS_PARAM("max_user_domains"), NULL),
+	ASSERT_EQ(0, lwsw_ioctl(fd, LWSWITCH_IOC_INFO, &info));
+	EXPECT_EQ(read_long(LWSW_PARAM("max_user_domains"), NULL),
 		  (long)info.max_user_domains);
-	EXPECT_EQ(read_long(LWS_PARAM("max_user_members"), NULL),
+	EXPECT_EQ(read_long(LWSW_PARAM("max_user_members"), NULL),
 		  (long)info.max_user_members);
 	close(fd);
 }
@@ -359,7 +359,7 @@ static void *mc_member(void *arg)
 
 	pthread_barrier_wait(&mc_start);
 	for (i = 0; i < MC_DOMAINS; i++) {
-		r = lws_register(mc->fds[i]);
+		r = lwsw_register(mc->fds[i]);
 		if (r < 0) {
 			mc->err[t] = -r;
 			break;
@@ -374,10 +374,10 @@ static void memcg_child(void)
 	pthread_t th[MC_THREADS];
 	int i;
 
-	if (lws_write_file(CG "/cgroup.procs", "0"))
+	if (lwsw_write_file(CG "/cgroup.procs", "0"))
 		_exit(100);
 	for (i = 0; i < MC_DOMAINS; i++) {
-		mc->fds[i] = lws_open();
+		mc->fds[i] = lwsw_open();
 		if (mc->fds[i] < 0) {
 			mc->open_failed = -mc->fds[i];
 			_exit(101);
@@ -398,7 +398,7 @@ static void memcg_child(void)
 	/* With the limit lifted, the same calls succeed. */
 	wait_flag(&mc->lifted);
 	for (i = 0; i < MC_DOMAINS; i++)
-		if (lws_register(mc->fds[i]) > 0)
+		if (lwsw_register(mc->fds[i]) > 0)
 			mc->after++;
 	_exit(0);
 }
@@ -412,25 +412,25 @@ FIXTURE(memcg) {
 
 FIXTURE_SETUP(memcg)
 {
-	self->domains = lws_stat("domains");
-	self->members = lws_stat("members");
+	self->domains = lwsw_stat("domains");
+	self->members = lwsw_stat("members");
 	if (access(CGROOT "/cgroup.controllers", F_OK)) {
 		ASSERT_EQ(0, mount("none", CGROOT, "cgroup2", 0, NULL));
 		self->mounted = 1;
 	}
-	ASSERT_EQ(0, lws_write_file(CGROOT "/cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, lwsw_write_file(CGROOT "/cgroup.subtree_control", "+memory"));
 	rmdir(CG);
 	ASSERT_EQ(0, mkdir(CG, 0755));
-	save_param(LWS_PARAM("max_user_domains"), saved_max_user_domains,
+	save_param(LWSW_PARAM("max_user_domains"), saved_max_user_domains,
 		   sizeof(saved_max_user_domains));
-	ASSERT_EQ(0, lws_write_file(LWS_PARAM("max_user_domains"), "1000"));
+	ASSERT_EQ(0, lwsw_write_file(LWSW_PARAM("max_user_domains"), "1000"));
 	mc = shared(sizeof(*mc));
 	ASSERT_NE(NULL, mc);
 }
 
 FIXTURE_TEARDOWN(memcg)
 {
-	lws_write_file(LWS_PARAM("max_user_domains"), saved_max_user_domains);
+	lwsw_write_file(LWSW_PARAM("max_user_domains"), saved_max_user_domains);
 	rmdir(CG);
 	if (self->mounted)
 		umount(CGROOT);
@@ -457,18 +457,18 @@ TEST_F(memcg, registrations_fail_inside_the_limit_only)
 	cur = read_long(CG "/memory.current", NULL);
 	ASSERT_LT(0, cur);
 	snprintf(max, sizeof(max), "%ld", (cur + 65536 + 4095) & ~4095L);
-	ASSERT_EQ(0, lws_write_file(CG "/memory.max", max));
+	ASSERT_EQ(0, lwsw_write_file(CG "/memory.max", max));
 	set_flag(&mc->go);
 	wait_flag(&mc->done);
 
 	/* Outside the cgroup nothing changed. */
-	fd = lws_open();
+	fd = lwsw_open();
 	ASSERT_LE(0, fd);
-	EXPECT_LT(0, lws_register(fd));
+	EXPECT_LT(0, lwsw_register(fd));
 	close(fd);
 
 	EXPECT_EQ(0, read_long(CG "/memory.events", "oom_kill"));
-	ASSERT_EQ(0, lws_write_file(CG "/memory.max", "max"));
+	ASSERT_EQ(0, lwsw_write_file(CG "/memory.max", "max"));
 	set_flag(&mc->lifted);
 	EXPECT_EQ(0, reap(pid));
 
@@ -489,8 +489,8 @@ TEST_F(memcg, registrations_fail_inside_the_limit_only)
 	EXPECT_EQ(MC_DOMAINS, mc->after);
 
 	/* Everything the child made the module allocate is gone. */
-	EXPECT_EQ(self->members, lws_stat_settles("members", self->members));
-	EXPECT_EQ(self->domains, lws_stat_settles("domains", self->domains));
+	EXPECT_EQ(self->members, lwsw_stat_settles("members", self->members));
+	EXPECT_EQ(self->domains, lwsw_stat_settles("domains", self->domains));
 }
 
 /* ---- a member ending in a crowded domain ------------------------------ */
@@ -516,7 +516,7 @@ static void *crowd_member(void *arg)
 	struct crowd *c = arg;
 	char b;
 
-	if (lws_register(c->fd) < 0)
+	if (lwsw_register(c->fd) < 0)
 		__atomic_add_fetch(&c->failed, 1, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&c->registered, 1, __ATOMIC_RELEASE);
 	/* Asleep until the write end closes (EOF for everyone). */
@@ -549,13 +549,13 @@ static void *crowd_target(void *arg)
 	struct crowd *c = arg;
 	int i;
 
-	c->target = lws_register(c->fd);
+	c->target = lwsw_register(c->fd);
 	set_flag(&c->target_ready);
 	/* Until the waiter has blocked on us (10 s at most). */
 	for (i = 0; i < 10000 && !(c->waiter_tid && sleeping(c->waiter_tid)); i++)
 		usleep(1000);
 	if (c->unregister)
-		lws_unregister(c->fd);
+		lwsw_unregister(c->fd);
 	return NULL;
 }
 
@@ -563,13 +563,13 @@ static void *crowd_waiter(void *arg)
 {
 	struct crowd *c = arg;
 
-	if (lws_register(c->fd) < 0) {
+	if (lwsw_register(c->fd) < 0) {
 		c->ret = 1;
 		return NULL;
 	}
 	wait_flag(&c->target_ready);
-	c->waiter_tid = lws_gettid();
-	c->ret = lws_switchto_timeout(c->fd, (uint32_t)c->target, 20000000000ull);
+	c->waiter_tid = lwsw_gettid();
+	c->ret = lwsw_switchto_timeout(c->fd, (uint32_t)c->target, 20000000000ull);
 	return NULL;
 }
 
@@ -582,7 +582,7 @@ static void crowd_run(struct __test_metadata *_metadata, int unregister)
 	long before;
 	int i, n = 0;
 
-	c.fd = lws_open();
+	c.fd = lwsw_open();
 	ASSERT_LE(0, c.fd);
 	ASSERT_EQ(0, pipe(c.release));
 	ASSERT_EQ(0, pthread_attr_init(&a));
@@ -595,7 +595,7 @@ static void crowd_run(struct __test_metadata *_metadata, int unregister)
 		usleep(1000);
 	ASSERT_EQ(0, c.failed);
 
-	before = lws_stat("scan_deferred");
+	before = lwsw_stat("scan_deferred");
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, pthread_create(&t, &a, crowd_target, &c));
 	ASSERT_EQ(0, pthread_create(&w, &a, crowd_waiter, &c));
@@ -604,7 +604,7 @@ static void crowd_run(struct __test_metadata *_metadata, int unregister)
 	EXPECT_LT(0, c.target);
 	EXPECT_EQ(-EOWNERDEAD, c.ret);
 	/* The exit hook deferred its scan; UNREGISTER did its own. */
-	EXPECT_EQ(before + !unregister, lws_stat("scan_deferred"));
+	EXPECT_EQ(before + !unregister, lwsw_stat("scan_deferred"));
 
 	close(c.release[1]);
 	for (i = 0; i < n; i++)
@@ -629,15 +629,15 @@ TEST(crowded_domain_target_unregisters)
 TEST(ftrace_hook_is_permanent)
 {
 	struct lwswitch_info info = { 0 };
-	int fd = lws_open();
+	int fd = lwsw_open();
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, lws_ioctl(fd, LWSWITCH_IOC_INFO, &info));
+	ASSERT_EQ(0, lwsw_ioctl(fd, LWSWITCH_IOC_INFO, &info));
 	close(fd);
 	if (info.placement != LWSWITCH_PLACE_FTRACE)
 		SKIP(return, "placement %u uses no ftrace hook", info.placement);
 	/* While the hook is registered, ftrace cannot be switched off. */
-	EXPECT_EQ(-EBUSY, lws_write_file("/proc/sys/kernel/ftrace_enabled", "0"));
+	EXPECT_EQ(-EBUSY, lwsw_write_file("/proc/sys/kernel/ftrace_enabled", "0"));
 	EXPECT_EQ(1, read_long("/proc/sys/kernel/ftrace_enabled", NULL));
 }
 

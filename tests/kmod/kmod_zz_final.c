@@ -6,8 +6,8 @@
  */
 #include <stdlib.h>
 
-#include "lws_harness.h"
-#include "lws_kmod.h"
+#include "lwsw_harness.h"
+#include "lwsw_kmod.h"
 
 #define TRACEFS "/sys/kernel/tracing"
 
@@ -28,38 +28,38 @@ static int trace_has(const char *word)
 
 static void *wait_once(void *arg)
 {
-	struct lws_peer *p = arg;
+	struct lwsw_peer *p = arg;
 
-	p->handle = lws_register(p->fd);
+	p->handle = lwsw_register(p->fd);
 	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
-	p->ret = lws_wait(p->fd);
+	p->ret = lwsw_wait(p->fd);
 	return NULL;
 }
 
 TEST(tracepoints_fire)
 {
-	struct lws_peer p = { 0 };
+	struct lwsw_peer p = { 0 };
 	int me;
 
 	if (access(TRACEFS "/events/lwswitch", F_OK))
 		SKIP(return, "tracefs not mounted at " TRACEFS);
-	ASSERT_EQ(0, lws_write_file(TRACEFS "/trace", ""));
-	ASSERT_EQ(0, lws_write_file(TRACEFS "/events/lwswitch/enable", "1"));
+	ASSERT_EQ(0, lwsw_write_file(TRACEFS "/trace", ""));
+	ASSERT_EQ(0, lwsw_write_file(TRACEFS "/events/lwswitch/enable", "1"));
 
-	p.fd = lws_open();
+	p.fd = lwsw_open();
 	ASSERT_LE(0, p.fd);
-	me = lws_register(p.fd);
+	me = lwsw_register(p.fd);
 	ASSERT_LT(0, me);
 	ASSERT_EQ(0, pthread_create(&p.thread, NULL, wait_once, &p));
-	lws_peer_wait_ready(&p);
+	lwsw_peer_wait_ready(&p);
 	usleep(20000);
 	/* Delivers the resume, then times out at once: nobody resumes us. */
-	EXPECT_EQ(-ETIMEDOUT, lws_switchto_timeout(p.fd, p.handle, 0));
+	EXPECT_EQ(-ETIMEDOUT, lwsw_switchto_timeout(p.fd, p.handle, 0));
 	pthread_join(p.thread, NULL);
 	EXPECT_EQ(0, p.ret);
 	close(p.fd);
 
-	ASSERT_EQ(0, lws_write_file(TRACEFS "/events/lwswitch/enable", "0"));
+	ASSERT_EQ(0, lwsw_write_file(TRACEFS "/events/lwswitch/enable", "0"));
 	EXPECT_EQ(1, trace_has("lwswitch_member"));
 	EXPECT_EQ(1, trace_has("lwswitch_resume"));
 	EXPECT_EQ(1, trace_has("lwswitch_block"));
@@ -69,12 +69,12 @@ TEST(tracepoints_fire)
 TEST(counters_back_to_zero)
 {
 	/* Every test program before this one has exited. */
-	EXPECT_EQ(0, lws_stat("domains"));
-	EXPECT_EQ(0, lws_stat("members"));
+	EXPECT_EQ(0, lwsw_stat("domains"));
+	EXPECT_EQ(0, lwsw_stat("members"));
 	/* The counters moved during the suite. */
-	EXPECT_LT(0, lws_stat("switchto"));
-	EXPECT_LT(0, lws_stat("register"));
-	EXPECT_LT(0, lws_stat("exit"));
+	EXPECT_LT(0, lwsw_stat("switchto"));
+	EXPECT_LT(0, lwsw_stat("register"));
+	EXPECT_LT(0, lwsw_stat("exit"));
 }
 
 TEST_HARNESS_MAIN

@@ -20,7 +20,7 @@
  * channel fail with EPIPE, and a receive reports closed (zeroed element)
  * only on a closed channel.
  *
- * LWS_STRESS_SECONDS (default 4) and LWS_STRESS_SEED (printed) control
+ * LWSW_STRESS_SECONDS (default 4) and LWSW_STRESS_SEED (printed) control
  * the run.
  */
 #include <stdint.h>
@@ -38,7 +38,7 @@ struct elem {
 	uint64_t sum;			/* checksum of v and pad */
 };
 
-static lws_chan_t *chans[NCHAN];
+static lwsw_chan_t *chans[NCHAN];
 static size_t esize[NCHAN];
 static int closed_at_mid[NCHAN];
 static volatile int closing;		/* channels may be closed now */
@@ -167,8 +167,8 @@ static void *worker(void *arg)
 		case 1: {
 			int64_t to = rand_timeout(&s);
 
-			rc = rnd(&s, 3) ? lws_chan_send_timeout(chans[c], &out, to)
-					: lws_chan_try_send(chans[c], &out);
+			rc = rnd(&s, 3) ? lwsw_chan_send_timeout(chans[c], &out, to)
+					: lwsw_chan_try_send(chans[c], &out);
 			if (rc == 0) {
 				was_sent(out.v);
 				seq++;
@@ -190,8 +190,8 @@ static void *worker(void *arg)
 		case 3: {
 			int64_t to = rand_timeout(&s);
 
-			rc = rnd(&s, 3) ? lws_chan_recv_timeout(chans[c], &in, to)
-					: lws_chan_try_recv(chans[c], &in);
+			rc = rnd(&s, 3) ? lwsw_chan_recv_timeout(chans[c], &in, to)
+					: lwsw_chan_try_recv(chans[c], &in);
 			if (rc == 0)
 				got(st, c, &in);
 			else if (rc == -ETIMEDOUT)
@@ -208,12 +208,12 @@ static void *worker(void *arg)
 				 * may, so only where a send cannot block: try first. */
 			int c2 = (int)rnd(&s, NCHAN);
 
-			if (lws_chan_cap(chans[c]) == 0 || lws_chan_len(chans[c2]) == 0)
+			if (lwsw_chan_cap(chans[c]) == 0 || lwsw_chan_len(chans[c2]) == 0)
 				break;
 			/* Another thread may take c2's element first: then it
 			 * blocks; the stop phase's closes end that. */
 			st->sendrecvs++;
-			rc = lws_chan_sendrecv(chans[c], &out, chans[c2], &in);
+			rc = lwsw_chan_sendrecv(chans[c], &out, chans[c2], &in);
 			if (rc == 0) {
 				was_sent(out.v);
 				seq++;
@@ -232,7 +232,7 @@ static void *worker(void *arg)
 			break;
 		}
 		default: {	/* select over 1-5 cases */
-			struct lws_case cs[5];
+			struct lwsw_case cs[5];
 			struct elem outs[5], ins[5];
 			int chi[5];
 			size_t n = 1 + rnd(&s, 5);
@@ -243,20 +243,20 @@ static void *worker(void *arg)
 				chi[i] = (int)rnd(&s, NCHAN);
 				memset(&ins[i], 0x5a, sizeof(ins[i]));
 				make_elem(&outs[i], t, seq + (uint32_t)i);
-				cs[i] = (struct lws_case){
+				cs[i] = (struct lwsw_case){
 					/* now and then Go's nil channel: never ready */
 					.ch = rnd(&s, 8) ? chans[chi[i]] : NULL,
-					.op = rnd(&s, 2) ? LWS_SEND : LWS_RECV,
+					.op = rnd(&s, 2) ? LWSW_SEND : LWSW_RECV,
 				};
-				cs[i].elem = cs[i].op == LWS_SEND ? (void *)&outs[i] : (void *)&ins[i];
+				cs[i].elem = cs[i].op == LWSW_SEND ? (void *)&outs[i] : (void *)&ins[i];
 			}
-			rc = lws_select(cs, n, to);
+			rc = lwsw_select(cs, n, to);
 			if (rc >= 0) {
-				struct lws_case *k = &cs[rc];
+				struct lwsw_case *k = &cs[rc];
 
 				if ((size_t)rc >= n || !k->ch) {
 					bad(st, "select chose case %d of %zu", rc, n);
-				} else if (k->op == LWS_SEND) {
+				} else if (k->op == LWSW_SEND) {
 					if (k->closed) {
 						st->epipe++;
 					} else {
@@ -306,7 +306,7 @@ FIXTURE_TEARDOWN(stress)
 {
 }
 
-/* LWS_STRESS_SECONDS bounds the run; the harness's limit is a backstop. */
+/* LWSW_STRESS_SECONDS bounds the run; the harness's limit is a backstop. */
 TEST_F_TIMEOUT(stress, chan_select, 3600)
 {
 	static const size_t caps[NCHAN] = { 0, 0, 1, 3, 16, 0 };
@@ -316,11 +316,11 @@ TEST_F_TIMEOUT(stress, chan_select, 3600)
 	int64_t t_end, t_mid;
 	uint64_t rs;
 
-	seed = env_u64("LWS_STRESS_SEED", 0xc4a45eedu);
-	seconds = (int)env_u64("LWS_STRESS_SECONDS", 4);
+	seed = env_u64("LWSW_STRESS_SEED", 0xc4a45eedu);
+	seconds = (int)env_u64("LWSW_STRESS_SECONDS", 4);
 	rs = seed;
-	TH_LOG("seed %#llx (LWS_STRESS_SEED), %d s (LWS_STRESS_SECONDS), backend %s",
-	       (unsigned long long)seed, seconds, lws_backend());
+	TH_LOG("seed %#llx (LWSW_STRESS_SEED), %d s (LWSW_STRESS_SECONDS), backend %s",
+	       (unsigned long long)seed, seconds, lwsw_backend());
 
 	seen = calloc((size_t)THREADS * MAXSEQ, 1);
 	sent = calloc((size_t)THREADS * MAXSEQ, 1);
@@ -329,7 +329,7 @@ TEST_F_TIMEOUT(stress, chan_select, 3600)
 	for (int c = 0; c < NCHAN; c++) {
 		/* One channel of 8-byte elements: only the value travels. */
 		esize[c] = c == NCHAN - 1 ? sizeof(uint64_t) : sizeof(struct elem);
-		ASSERT_EQ(0, lws_chan_make(&chans[c], esize[c], caps[c]));
+		ASSERT_EQ(0, lwsw_chan_make(&chans[c], esize[c], caps[c]));
 	}
 	for (int i = 0; i < THREADS; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i));
@@ -344,7 +344,7 @@ TEST_F_TIMEOUT(stress, chan_select, 3600)
 		int c = (int)rnd(&rs, NCHAN);
 
 		if (!closed_at_mid[c]) {
-			ASSERT_EQ(0, lws_chan_close(chans[c]));
+			ASSERT_EQ(0, lwsw_chan_close(chans[c]));
 			closed_at_mid[c] = 1;
 		}
 	}
@@ -354,7 +354,7 @@ TEST_F_TIMEOUT(stress, chan_select, 3600)
 	/* Close the rest: ends any sendrecv blocked on a stolen element. */
 	for (int c = 0; c < NCHAN; c++)
 		if (!closed_at_mid[c])
-			ASSERT_EQ(0, lws_chan_close(chans[c]));
+			ASSERT_EQ(0, lwsw_chan_close(chans[c]));
 	for (int i = 0; i < THREADS; i++)
 		ASSERT_EQ(0, pthread_join(th[i], NULL));
 
@@ -363,14 +363,14 @@ TEST_F_TIMEOUT(stress, chan_select, 3600)
 		struct elem in;
 		int rc;
 
-		EXPECT_EQ(-EPIPE, lws_chan_close(chans[c]));
-		while ((rc = lws_chan_try_recv(chans[c], &in)) == 0) {
+		EXPECT_EQ(-EPIPE, lwsw_chan_close(chans[c]));
+		while ((rc = lwsw_chan_try_recv(chans[c], &in)) == 0) {
 			got(&ts[0], c, &in);
 			drained++;
 		}
 		EXPECT_EQ(-EPIPE, rc);
-		EXPECT_EQ(0, lws_chan_len(chans[c]));
-		lws_chan_free(chans[c]);
+		EXPECT_EQ(0, lwsw_chan_len(chans[c]));
+		lwsw_chan_free(chans[c]);
 	}
 
 	for (size_t i = 0; i < (size_t)THREADS * MAXSEQ; i++) {

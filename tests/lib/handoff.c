@@ -3,9 +3,9 @@
  * handoff.c — the request/reply hand-off, counted.
  *
  * A client and an echo server exchange N request/reply pairs through
- * lws_chan_sendrecv().  In steady state each side finds the other blocked
+ * lwsw_chan_sendrecv().  In steady state each side finds the other blocked
  * in its receive, hands the element over and blocks: exactly one
- * wake-and-block step per direction (lws_stats.handoffs), and on the
+ * wake-and-block step per direction (lwsw_stats.handoffs), and on the
  * switchto backend exactly one LWSWITCH_IOC_SWITCHTO per direction and no
  * WAKE or WAIT at all.  The same binary runs on the host (futex: the
  * switchto counts are skipped) and in the VM with the module loaded,
@@ -19,8 +19,8 @@
 #define MARK (-1)
 
 struct pingpong {
-	lws_chan_t *req, *rep;
-	struct lws_stats server;
+	lwsw_chan_t *req, *rep;
+	struct lwsw_stats server;
 	volatile pid_t server_tid;
 	int bad;
 };
@@ -32,19 +32,19 @@ static void *server(void *p)
 	int rc;
 
 	__atomic_store_n(&pp->server_tid, gettid_(), __ATOMIC_RELEASE);
-	if (lws_chan_recv(pp->req, &v))
+	if (lwsw_chan_recv(pp->req, &v))
 		goto bad;
 	for (;;) {
 		if (v == MARK)
-			lws_stats_reset();
+			lwsw_stats_reset();
 		out = v * 3;
-		rc = lws_chan_sendrecv(pp->rep, &out, pp->req, &v);
+		rc = lwsw_chan_sendrecv(pp->rep, &out, pp->req, &v);
 		if (rc == -ECONNRESET)
 			break;
 		if (rc)
 			goto bad;
 	}
-	lws_stats_get(&pp->server);
+	lwsw_stats_get(&pp->server);
 	return NULL;
 bad:
 	pp->bad = 1;
@@ -53,22 +53,22 @@ bad:
 
 static int is_switchto(void)
 {
-	return !strcmp(lws_backend(), "switchto");
+	return !strcmp(lwsw_backend(), "switchto");
 }
 
 /* Returns 1 when the switchto counts were checked, 0 on the futex backend. */
 static int pingpong(struct __test_metadata *_metadata, int n)
 {
 	struct pingpong pp = { 0 };
-	struct lws_stats cl;
-	lws_thread_t t;
+	struct lwsw_stats cl;
+	lwsw_thread_t t;
 	int64_t v, r;
 
-	ASSERT_EQ(0, lws_chan_make(&pp.req, sizeof(int64_t), 0));
-	ASSERT_EQ(0, lws_chan_make(&pp.rep, sizeof(int64_t), 0));
-	ASSERT_EQ(0, lws_thread_create(&t, server, &pp));
+	ASSERT_EQ(0, lwsw_chan_make(&pp.req, sizeof(int64_t), 0));
+	ASSERT_EQ(0, lwsw_chan_make(&pp.rep, sizeof(int64_t), 0));
+	ASSERT_EQ(0, lwsw_thread_create(&t, server, &pp));
 	for (v = 0; v < WARMUP; v++) {
-		ASSERT_EQ(0, lws_chan_sendrecv(pp.req, &v, pp.rep, &r));
+		ASSERT_EQ(0, lwsw_chan_sendrecv(pp.req, &v, pp.rep, &r));
 		ASSERT_EQ(3 * v, r);
 	}
 	/*
@@ -81,24 +81,24 @@ static int pingpong(struct __test_metadata *_metadata, int n)
 	 */
 	ASSERT_EQ(0, wait_blocked(&pp.server_tid));
 	v = MARK;
-	ASSERT_EQ(0, lws_chan_sendrecv(pp.req, &v, pp.rep, &r));
-	lws_stats_reset();
+	ASSERT_EQ(0, lwsw_chan_sendrecv(pp.req, &v, pp.rep, &r));
+	lwsw_stats_reset();
 	for (v = 0; v < n; v++) {
-		ASSERT_EQ(0, lws_chan_sendrecv(pp.req, &v, pp.rep, &r));
+		ASSERT_EQ(0, lwsw_chan_sendrecv(pp.req, &v, pp.rep, &r));
 		ASSERT_EQ(3 * v, r);
 	}
-	ASSERT_EQ(0, lws_stats_get(&cl));
-	ASSERT_EQ(0, lws_chan_close(pp.req));
-	ASSERT_EQ(0, lws_thread_join(t, NULL));
+	ASSERT_EQ(0, lwsw_stats_get(&cl));
+	ASSERT_EQ(0, lwsw_chan_close(pp.req));
+	ASSERT_EQ(0, lwsw_thread_join(t, NULL));
 	ASSERT_EQ(0, pp.bad);
 
 	TH_LOG("%s: client handoffs %llu switchto %llu wake %llu wait %llu futex wake/wait %llu/%llu",
-	       lws_backend(), (unsigned long long)cl.handoffs,
+	       lwsw_backend(), (unsigned long long)cl.handoffs,
 	       (unsigned long long)cl.sys_switchto, (unsigned long long)cl.sys_wake,
 	       (unsigned long long)cl.sys_wait, (unsigned long long)cl.sys_futex_wake,
 	       (unsigned long long)cl.sys_futex_wait);
 	TH_LOG("%s: server handoffs %llu switchto %llu wake %llu wait %llu",
-	       lws_backend(), (unsigned long long)pp.server.handoffs,
+	       lwsw_backend(), (unsigned long long)pp.server.handoffs,
 	       (unsigned long long)pp.server.sys_switchto,
 	       (unsigned long long)pp.server.sys_wake, (unsigned long long)pp.server.sys_wait);
 
@@ -116,8 +116,8 @@ static int pingpong(struct __test_metadata *_metadata, int n)
 		ASSERT_EQ(0, cl.sys_switchto);
 		ASSERT_EQ(0, cl.sys_wake);
 		ASSERT_EQ(0, cl.sys_wait);
-		lws_chan_free(pp.req);
-		lws_chan_free(pp.rep);
+		lwsw_chan_free(pp.req);
+		lwsw_chan_free(pp.rep);
 		return 0;
 	}
 	/* switchto: exactly one system call per direction */
@@ -128,8 +128,8 @@ static int pingpong(struct __test_metadata *_metadata, int n)
 	ASSERT_EQ((uint64_t)n + 1, pp.server.sys_switchto);
 	ASSERT_EQ(0, pp.server.sys_wake);
 	ASSERT_EQ(0, pp.server.sys_wait);
-	lws_chan_free(pp.req);
-	lws_chan_free(pp.rep);
+	lwsw_chan_free(pp.req);
+	lwsw_chan_free(pp.rep);
 	return 1;
 }
 
@@ -137,34 +137,34 @@ TEST(module_present_means_switchto)
 {
 	if (access("/dev/lwswitch", F_OK) != 0)
 		SKIP(return, "no /dev/lwswitch: the futex backend is right");
-	if (getenv("LWS_BACKEND") && *getenv("LWS_BACKEND"))
-		SKIP(return, "LWS_BACKEND=%s set", getenv("LWS_BACKEND"));
-	ASSERT_EQ(0, lws_init());
-	ASSERT_STREQ("switchto", lws_backend());
+	if (getenv("LWSW_BACKEND") && *getenv("LWSW_BACKEND"))
+		SKIP(return, "LWSW_BACKEND=%s set", getenv("LWSW_BACKEND"));
+	ASSERT_EQ(0, lwsw_init());
+	ASSERT_STREQ("switchto", lwsw_backend());
 }
 
 TEST(sendrecv_one_handoff_per_direction)
 {
 	if (!pingpong(_metadata, SCALE(2000)))
-		SKIP(return, "backend %s: the SWITCHTO counts need the module", lws_backend());
+		SKIP(return, "backend %s: the SWITCHTO counts need the module", lwsw_backend());
 }
 
 TEST(sendrecv_forced_futex)
 {
-	setenv("LWS_BACKEND", "futex", 1);
-	ASSERT_STREQ("futex", lws_backend());
+	setenv("LWSW_BACKEND", "futex", 1);
+	ASSERT_STREQ("futex", lwsw_backend());
 	ASSERT_EQ(0, pingpong(_metadata, SCALE(2000)));
 }
 
 /* send then recv, two calls: correct, but a wake and a wait (no
- * hand-off: lws_chan_send never keeps a wake-up past its return). */
+ * hand-off: lwsw_chan_send never keeps a wake-up past its return). */
 static void *echo_plain(void *p)
 {
 	struct pingpong *pp = p;
 	int64_t v;
 
-	while (lws_chan_recv(pp->req, &v) == 0)
-		if (lws_chan_send(pp->rep, &v))
+	while (lwsw_chan_recv(pp->req, &v) == 0)
+		if (lwsw_chan_send(pp->rep, &v))
 			pp->bad = 1;
 	return NULL;
 }
@@ -172,73 +172,73 @@ static void *echo_plain(void *p)
 TEST(send_then_recv_never_defers_the_wake)
 {
 	struct pingpong pp = { 0 };
-	struct lws_stats st;
-	lws_thread_t t;
+	struct lwsw_stats st;
+	lwsw_thread_t t;
 	int64_t v, r;
 	int n = SCALE(1000);
 
-	ASSERT_EQ(0, lws_chan_make(&pp.req, sizeof(int64_t), 0));
-	ASSERT_EQ(0, lws_chan_make(&pp.rep, sizeof(int64_t), 0));
-	ASSERT_EQ(0, lws_thread_create(&t, echo_plain, &pp));
-	lws_stats_reset();
+	ASSERT_EQ(0, lwsw_chan_make(&pp.req, sizeof(int64_t), 0));
+	ASSERT_EQ(0, lwsw_chan_make(&pp.rep, sizeof(int64_t), 0));
+	ASSERT_EQ(0, lwsw_thread_create(&t, echo_plain, &pp));
+	lwsw_stats_reset();
 	for (v = 0; v < n; v++) {
-		ASSERT_EQ(0, lws_chan_send(pp.req, &v));
-		ASSERT_EQ(0, lws_chan_recv(pp.rep, &r));
+		ASSERT_EQ(0, lwsw_chan_send(pp.req, &v));
+		ASSERT_EQ(0, lwsw_chan_recv(pp.rep, &r));
 		ASSERT_EQ(v, r);
 	}
-	ASSERT_EQ(0, lws_stats_get(&st));
+	ASSERT_EQ(0, lwsw_stats_get(&st));
 	ASSERT_EQ(0, st.handoffs);
 	ASSERT_EQ(0, st.sys_switchto);
-	ASSERT_EQ(0, lws_chan_close(pp.req));
-	ASSERT_EQ(0, lws_thread_join(t, NULL));
+	ASSERT_EQ(0, lwsw_chan_close(pp.req));
+	ASSERT_EQ(0, lwsw_thread_join(t, NULL));
 	ASSERT_EQ(0, pp.bad);
-	lws_chan_free(pp.req);
-	lws_chan_free(pp.rep);
+	lwsw_chan_free(pp.req);
+	lwsw_chan_free(pp.rep);
 }
 
 /*
- * lws_chan_sendrecv() blocked in its send: the receiver that takes the
+ * lwsw_chan_sendrecv() blocked in its send: the receiver that takes the
  * element queues the caller's receive for it when that receive would block
  * (move_on() in lib/chan.c), so the caller sleeps on and is woken once,
  * by the reply's sender.  Seen from the receiver's counters: taking the
  * element unparks nobody; and from the caller's: it blocked once.
  */
 struct asker {
-	lws_chan_t *tx, *rx;
+	lwsw_chan_t *tx, *rx;
 	int64_t out, in;
 	int rc;
-	struct lws_stats st;
+	struct lwsw_stats st;
 };
 
 static void *asker(void *p)
 {
 	struct asker *a = p;
 
-	lws_stats_reset();
-	a->rc = lws_chan_sendrecv(a->tx, &a->out, a->rx, &a->in);
-	lws_stats_get(&a->st);
+	lwsw_stats_reset();
+	a->rc = lwsw_chan_sendrecv(a->tx, &a->out, a->rx, &a->in);
+	lwsw_stats_get(&a->st);
 	return NULL;
 }
 
 FIXTURE(ask) {
 	struct asker a;
-	lws_thread_t t;
-	struct lws_stats st;	/* ours, right after taking the request */
+	lwsw_thread_t t;
+	struct lwsw_stats st;	/* ours, right after taking the request */
 };
 
 /* Unbuffered tx and rx; a test may replace rx before take_request(). */
 FIXTURE_SETUP(ask)
 {
 	self->a = (struct asker){ .out = 7, .in = -1 };
-	ASSERT_EQ(0, lws_chan_make(&self->a.tx, sizeof(int64_t), 0));
-	ASSERT_EQ(0, lws_chan_make(&self->a.rx, sizeof(int64_t), 0));
+	ASSERT_EQ(0, lwsw_chan_make(&self->a.tx, sizeof(int64_t), 0));
+	ASSERT_EQ(0, lwsw_chan_make(&self->a.rx, sizeof(int64_t), 0));
 }
 
 FIXTURE_TEARDOWN(ask)
 {
 	if (self->a.rx != self->a.tx)
-		lws_chan_free(self->a.rx);
-	lws_chan_free(self->a.tx);
+		lwsw_chan_free(self->a.rx);
+	lwsw_chan_free(self->a.tx);
 }
 
 /* Start the asker and take its request once its send has blocked. */
@@ -247,21 +247,21 @@ static void take_request(struct __test_metadata *_metadata, FIXTURE_DATA(ask) *s
 	int64_t v = -1;
 	int rc;
 
-	lws_stats_reset();
-	ASSERT_EQ(0, lws_thread_create(&self->t, asker, &self->a));
+	lwsw_stats_reset();
+	ASSERT_EQ(0, lwsw_thread_create(&self->t, asker, &self->a));
 	/* An unbuffered tx gives the element only from a blocked sender. */
-	while ((rc = lws_chan_try_recv(self->a.tx, &v)) == -EAGAIN)
+	while ((rc = lwsw_chan_try_recv(self->a.tx, &v)) == -EAGAIN)
 		sleep_ns(MSEC / 10);
 	ASSERT_EQ(0, rc);
 	ASSERT_EQ(self->a.out, v);
-	ASSERT_EQ(0, lws_stats_get(&self->st));
+	ASSERT_EQ(0, lwsw_stats_get(&self->st));
 }
 
 /* Join the asker: it returned @rc with @in received. */
 static void answered(struct __test_metadata *_metadata, FIXTURE_DATA(ask) *self,
 		     int rc, int64_t in)
 {
-	ASSERT_EQ(0, lws_thread_join(self->t, NULL));
+	ASSERT_EQ(0, lwsw_thread_join(self->t, NULL));
 	ASSERT_EQ(rc, self->a.rc);
 	ASSERT_EQ(in, self->a.in);
 }
@@ -274,8 +274,8 @@ TEST_F(ask, sendrecv_blocked_send_moves_on_to_its_receive)
 	ASSERT_EQ(0, self->st.unparks);		/* moved on, not woken */
 	ASSERT_EQ(1, self->st.moves);
 	/* The asker is queued on rx: the reply goes straight in. */
-	ASSERT_EQ(0, lws_chan_send(self->a.rx, &reply));
-	ASSERT_EQ(0, lws_stats_get(&self->st));
+	ASSERT_EQ(0, lwsw_chan_send(self->a.rx, &reply));
+	ASSERT_EQ(0, lwsw_stats_get(&self->st));
 	ASSERT_EQ(0, self->st.parks);
 	ASSERT_EQ(1, self->st.unparks);
 	answered(_metadata, self, 0, 8);
@@ -287,8 +287,8 @@ TEST_F(ask, sendrecv_moved_receive_sees_the_close)
 {
 	take_request(_metadata, self);
 	ASSERT_EQ(1, self->st.moves);
-	ASSERT_EQ(0, lws_chan_close(self->a.rx));
-	/* sent, then rx closed; @in zeroed, as by lws_chan_recv */
+	ASSERT_EQ(0, lwsw_chan_close(self->a.rx));
+	/* sent, then rx closed; @in zeroed, as by lwsw_chan_recv */
 	answered(_metadata, self, -ECONNRESET, 0);
 	ASSERT_EQ(1, self->a.st.parks);
 }
@@ -297,11 +297,11 @@ TEST_F(ask, sendrecv_same_channel_moves_on)
 {
 	int64_t reply = 9;
 
-	lws_chan_free(self->a.rx);
+	lwsw_chan_free(self->a.rx);
 	self->a.rx = self->a.tx;
 	take_request(_metadata, self);
 	ASSERT_EQ(1, self->st.moves);
-	ASSERT_EQ(0, lws_chan_send(self->a.tx, &reply));
+	ASSERT_EQ(0, lwsw_chan_send(self->a.tx, &reply));
 	answered(_metadata, self, 0, 9);
 	ASSERT_EQ(1, self->a.st.parks);
 }
@@ -311,29 +311,29 @@ TEST_F(ask, sendrecv_not_moved_when_rx_has_an_element)
 {
 	int64_t v = 42;
 
-	lws_chan_free(self->a.rx);
-	ASSERT_EQ(0, lws_chan_make(&self->a.rx, sizeof(int64_t), 1));
-	ASSERT_EQ(0, lws_chan_send(self->a.rx, &v));
+	lwsw_chan_free(self->a.rx);
+	ASSERT_EQ(0, lwsw_chan_make(&self->a.rx, sizeof(int64_t), 1));
+	ASSERT_EQ(0, lwsw_chan_send(self->a.rx, &v));
 	take_request(_metadata, self);
 	ASSERT_EQ(1, self->st.unparks);
 	ASSERT_EQ(0, self->st.moves);
 	answered(_metadata, self, 0, 42);
-	ASSERT_EQ(0, lws_chan_len(self->a.rx));
+	ASSERT_EQ(0, lwsw_chan_len(self->a.rx));
 }
 
 TEST_F(ask, sendrecv_not_moved_when_rx_is_closed)
 {
-	ASSERT_EQ(0, lws_chan_close(self->a.rx));
+	ASSERT_EQ(0, lwsw_chan_close(self->a.rx));
 	take_request(_metadata, self);
 	ASSERT_EQ(1, self->st.unparks);
 	ASSERT_EQ(0, self->st.moves);
 	answered(_metadata, self, -ECONNRESET, 0);
 }
 
-/* rx has a sender queued (a blocked lws_chan_send): woken, and the
+/* rx has a sender queued (a blocked lwsw_chan_send): woken, and the
  * asker's own receive takes that sender's element. */
 struct teller {
-	lws_chan_t *ch;
+	lwsw_chan_t *ch;
 	int64_t v;
 	volatile pid_t tid;
 	int rc;
@@ -344,22 +344,22 @@ static void *teller(void *p)
 	struct teller *tl = p;
 
 	__atomic_store_n(&tl->tid, gettid_(), __ATOMIC_RELEASE);
-	tl->rc = lws_chan_send(tl->ch, &tl->v);
+	tl->rc = lwsw_chan_send(tl->ch, &tl->v);
 	return NULL;
 }
 
 TEST_F(ask, sendrecv_not_moved_when_rx_has_a_sender)
 {
 	struct teller tl = { .ch = self->a.rx, .v = 55, .rc = 1 };
-	lws_thread_t tt;
+	lwsw_thread_t tt;
 
-	ASSERT_EQ(0, lws_thread_create(&tt, teller, &tl));
+	ASSERT_EQ(0, lwsw_thread_create(&tt, teller, &tl));
 	ASSERT_EQ(0, wait_blocked(&tl.tid));
 	take_request(_metadata, self);
 	ASSERT_EQ(1, self->st.unparks);
 	ASSERT_EQ(0, self->st.moves);
 	answered(_metadata, self, 0, 55);
-	ASSERT_EQ(0, lws_thread_join(tt, NULL));
+	ASSERT_EQ(0, lwsw_thread_join(tt, NULL));
 	ASSERT_EQ(0, tl.rc);
 }
 
@@ -372,7 +372,7 @@ TEST_F(ask, sendrecv_not_moved_when_rx_has_a_sender)
 #define SERVERS 2
 
 struct board {
-	lws_chan_t *req, *rep[ASKERS];
+	lwsw_chan_t *req, *rep[ASKERS];
 	int n;
 	int bad;
 	uint64_t moves;		/* the servers' */
@@ -391,7 +391,7 @@ static void *many_asker(void *p)
 	for (int64_t i = 0; i < b->n; i++) {
 		int64_t out = i * ASKERS + m->id, in = -1;
 
-		if (lws_chan_sendrecv(b->req, &out, b->rep[m->id], &in) || in != out + 1)
+		if (lwsw_chan_sendrecv(b->req, &out, b->rep[m->id], &in) || in != out + 1)
 			__atomic_store_n(&b->bad, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -402,15 +402,15 @@ static void *many_server(void *p)
 	struct board *b = p;
 	int64_t v;
 
-	struct lws_stats st;
+	struct lwsw_stats st;
 
-	lws_stats_reset();
-	while (lws_chan_recv(b->req, &v) == 0) {
+	lwsw_stats_reset();
+	while (lwsw_chan_recv(b->req, &v) == 0) {
 		v++;
-		if (lws_chan_send(b->rep[(v - 1) % ASKERS], &v))
+		if (lwsw_chan_send(b->rep[(v - 1) % ASKERS], &v))
 			__atomic_store_n(&b->bad, 1, __ATOMIC_RELAXED);
 	}
-	lws_stats_get(&st);
+	lwsw_stats_get(&st);
 	__atomic_add_fetch(&b->moves, st.moves, __ATOMIC_RELAXED);
 	return NULL;
 }
@@ -419,57 +419,57 @@ TEST(sendrecv_many_askers_moved_on_exactly_once)
 {
 	struct board b = { .n = SCALE(3000) };
 	struct many_asker m[ASKERS];
-	lws_thread_t at[ASKERS], st[SERVERS];
+	lwsw_thread_t at[ASKERS], st[SERVERS];
 
-	ASSERT_EQ(0, lws_chan_make(&b.req, sizeof(int64_t), 0));
+	ASSERT_EQ(0, lwsw_chan_make(&b.req, sizeof(int64_t), 0));
 	for (int i = 0; i < ASKERS; i++)
-		ASSERT_EQ(0, lws_chan_make(&b.rep[i], sizeof(int64_t), 0));
+		ASSERT_EQ(0, lwsw_chan_make(&b.rep[i], sizeof(int64_t), 0));
 	for (int i = 0; i < SERVERS; i++)
-		ASSERT_EQ(0, lws_thread_create(&st[i], many_server, &b));
+		ASSERT_EQ(0, lwsw_thread_create(&st[i], many_server, &b));
 	for (int i = 0; i < ASKERS; i++) {
 		m[i] = (struct many_asker){ .b = &b, .id = i };
-		ASSERT_EQ(0, lws_thread_create(&at[i], many_asker, &m[i]));
+		ASSERT_EQ(0, lwsw_thread_create(&at[i], many_asker, &m[i]));
 	}
 	for (int i = 0; i < ASKERS; i++)
-		ASSERT_EQ(0, lws_thread_join(at[i], NULL));
-	ASSERT_EQ(0, lws_chan_close(b.req));
+		ASSERT_EQ(0, lwsw_thread_join(at[i], NULL));
+	ASSERT_EQ(0, lwsw_chan_close(b.req));
 	for (int i = 0; i < SERVERS; i++)
-		ASSERT_EQ(0, lws_thread_join(st[i], NULL));
+		ASSERT_EQ(0, lwsw_thread_join(st[i], NULL));
 	ASSERT_EQ(0, b.bad);
 	TH_LOG("%d requests, %llu of them moved on to their receive", ASKERS * b.n,
 	       (unsigned long long)b.moves);
 	for (int i = 0; i < ASKERS; i++) {
-		ASSERT_EQ(-EAGAIN, lws_chan_try_recv(b.rep[i], &(int64_t){ 0 }));
-		lws_chan_free(b.rep[i]);
+		ASSERT_EQ(-EAGAIN, lwsw_chan_try_recv(b.rep[i], &(int64_t){ 0 }));
+		lwsw_chan_free(b.rep[i]);
 	}
-	lws_chan_free(b.req);
+	lwsw_chan_free(b.req);
 }
 
 /* Threads that used a channel leave the domain when they exit: far more
  * of them, one after another, than a domain is likely to hold. */
 static void *one_shot(void *p)
 {
-	lws_chan_t *ch = p;
+	lwsw_chan_t *ch = p;
 	int64_t v = 1;
 
-	return (void *)(intptr_t)lws_chan_send(ch, &v);
+	return (void *)(intptr_t)lwsw_chan_send(ch, &v);
 }
 
 TEST(exited_threads_leave_the_domain)
 {
-	lws_chan_t *ch;
-	lws_thread_t t;
+	lwsw_chan_t *ch;
+	lwsw_thread_t t;
 	int64_t v;
 	void *ret;
 
-	ASSERT_EQ(0, lws_chan_make(&ch, sizeof(int64_t), 0));
+	ASSERT_EQ(0, lwsw_chan_make(&ch, sizeof(int64_t), 0));
 	for (int i = 0; i < SCALE(2000); i++) {
-		ASSERT_EQ(0, lws_thread_create(&t, one_shot, ch));
-		ASSERT_EQ(0, lws_chan_recv(ch, &v));
-		ASSERT_EQ(0, lws_thread_join(t, &ret));
+		ASSERT_EQ(0, lwsw_thread_create(&t, one_shot, ch));
+		ASSERT_EQ(0, lwsw_chan_recv(ch, &v));
+		ASSERT_EQ(0, lwsw_thread_join(t, &ret));
 		ASSERT_EQ(NULL, ret);
 	}
-	lws_chan_free(ch);
+	lwsw_chan_free(ch);
 }
 
 /*
@@ -481,7 +481,7 @@ TEST(exited_threads_leave_the_domain)
  * waking itself.  Plain pthreads, so the closer is a newcomer each time.
  */
 struct leaver {
-	lws_chan_t *ch;
+	lwsw_chan_t *ch;
 	int go;
 	int rc;
 };
@@ -494,7 +494,7 @@ static void *timed_receiver(void *p)
 
 	__atomic_store_n(&l->go, 1, __ATOMIC_RELEASE);
 	do
-		rc = lws_chan_recv_timeout(l->ch, &v, 1000);
+		rc = lwsw_chan_recv_timeout(l->ch, &v, 1000);
 	while (rc == -ETIMEDOUT);
 	l->rc = rc;
 	return NULL;
@@ -506,7 +506,7 @@ static void *first_time_closer(void *p)
 
 	while (!__atomic_load_n(&l->go, __ATOMIC_ACQUIRE))
 		;
-	return (void *)(intptr_t)lws_chan_close(l->ch);
+	return (void *)(intptr_t)lwsw_chan_close(l->ch);
 }
 
 TEST(newcomer_wakes_a_peer_that_leaves)
@@ -518,14 +518,14 @@ TEST(newcomer_wakes_a_peer_that_leaves)
 	for (int i = 0; i < SCALE(4000) && now_ns() < stop; i++) {
 		struct leaver l = { .rc = 1 };
 
-		ASSERT_EQ(0, lws_chan_make(&l.ch, sizeof(int64_t), 0));
+		ASSERT_EQ(0, lwsw_chan_make(&l.ch, sizeof(int64_t), 0));
 		ASSERT_EQ(0, pthread_create(&r, NULL, timed_receiver, &l));
 		ASSERT_EQ(0, pthread_create(&c, NULL, first_time_closer, &l));
 		ASSERT_EQ(0, pthread_join(c, &ret));
 		ASSERT_EQ(0, pthread_join(r, NULL));
 		ASSERT_EQ(NULL, ret);
 		ASSERT_EQ(-EPIPE, l.rc);
-		lws_chan_free(l.ch);
+		lwsw_chan_free(l.ch);
 	}
 }
 

@@ -35,7 +35,7 @@ LIB_HARD_TIMEOUT  := 30
 
 # The Valgrind binary: dynamically linked (Valgrind's preloads need it),
 # against the shipped build of the library.
-$(LIB_HARD_VG): $(TOP)/tests/lib/chan_stress.c $(TOP)/tests/lib/testutil.h $(LWS_HARNESS) \
+$(LIB_HARD_VG): $(TOP)/tests/lib/chan_stress.c $(TOP)/tests/lib/testutil.h $(LWSW_HARNESS) \
 		$(BUILD)/lib/liblwswitch.a $(HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_TEST_CFLAGS) -O1 -g -o $@ $< $(BUILD)/lib/liblwswitch.a
@@ -49,13 +49,13 @@ lib-hardening-tests: $(LIB_HARD_TSAN) $(LIB_HARD_FTSAN) $(LIB_HARD_VG)
 
 check-lib-hardening:
 	@$(STEP) $(RESULTS)/host-lib-hardening build $(MAKE) --no-print-directory lib-hardening-tests
-	@TAP_NAME=chan_stress-tsan LWS_STRESS_SECONDS=$(LIB_HARD_SECONDS) \
+	@TAP_NAME=chan_stress-tsan LWSW_STRESS_SECONDS=$(LIB_HARD_SECONDS) \
 	  TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
 	  $(call run_test,tsan,$(RESULTS)/host-lib-hardening,$(LIB_HARD_TIMEOUT)) $(LIB_HARD_TSAN)
-	@TAP_NAME=chan_stress-tsan-switchto LWS_STRESS_SECONDS=$(LIB_HARD_SECONDS) \
+	@TAP_NAME=chan_stress-tsan-switchto LWSW_STRESS_SECONDS=$(LIB_HARD_SECONDS) \
 	  TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
 	  $(call run_test,tsan,$(RESULTS)/host-lib-hardening,$(LIB_HARD_TIMEOUT)) $(LIB_HARD_FTSAN)
-	@TAP_NAME=chan_stress-memcheck LWS_STRESS_SECONDS=$(LIB_HARD_SECONDS) \
+	@TAP_NAME=chan_stress-memcheck LWSW_STRESS_SECONDS=$(LIB_HARD_SECONDS) \
 	  $(call run_test,valgrind,$(RESULTS)/host-lib-hardening,$(LIB_HARD_TIMEOUT)) \
 	  valgrind -q --error-exitcode=99 --fair-sched=yes --leak-check=full \
 	    --errors-for-leak-kinds=definite $(LIB_HARD_VG)

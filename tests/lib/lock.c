@@ -20,11 +20,11 @@
 /* An element as large as a channel takes: the longest memcpy under the lock. */
 struct big {
 	uint64_t v;
-	unsigned char pad[LWS_CHAN_ELEM_MAX - sizeof(uint64_t)];
+	unsigned char pad[LWSW_CHAN_ELEM_MAX - sizeof(uint64_t)];
 };
 
 struct worker {
-	lws_chan_t *ch;
+	lwsw_chan_t *ch;
 	long rounds;		/* 0: until *stop */
 	_Atomic int *stop;	/* set by this worker when its rounds are done */
 	uint64_t base;		/* this worker sends base + 1 .. base + rounds */
@@ -64,11 +64,11 @@ static void *worker_run(void *arg)
 			nanosleep(&ts, NULL);
 		}
 		b->v = w->base + i + 1;
-		w->err = lws_chan_send(w->ch, b);
+		w->err = lwsw_chan_send(w->ch, b);
 		if (w->err)
 			break;
 		w->sent += w->base + i + 1;
-		w->err = lws_chan_recv(w->ch, b);
+		w->err = lwsw_chan_recv(w->ch, b);
 		w->got += b->v;
 		w->done++;
 	}
@@ -84,10 +84,10 @@ static int run_workers(struct __test_metadata *_metadata, struct worker *w, int 
 {
 	pthread_t *tid = calloc(n, sizeof(*tid));
 	uint64_t sent = 0, got = 0;
-	lws_chan_t *ch;
+	lwsw_chan_t *ch;
 
 	ASSERT_NE(NULL, tid);
-	ASSERT_EQ(0, lws_chan_make(&ch, sizeof(struct big), cap));
+	ASSERT_EQ(0, lwsw_chan_make(&ch, sizeof(struct big), cap));
 	for (int i = 0; i < n; i++) {
 		w[i].ch = ch;
 		w[i].base = (uint64_t)i << 32;
@@ -100,8 +100,8 @@ static int run_workers(struct __test_metadata *_metadata, struct worker *w, int 
 		got += w[i].got;
 	}
 	EXPECT_EQ(sent, got);
-	EXPECT_EQ(0, lws_chan_len(ch));
-	lws_chan_free(ch);
+	EXPECT_EQ(0, lwsw_chan_len(ch));
+	lwsw_chan_free(ch);
 	free(tid);
 	return 0;
 }

@@ -12,7 +12,7 @@
 #define CONSUMERS 16
 
 struct share {
-	lws_chan_t *ch;
+	lwsw_chan_t *ch;
 	int per_producer;
 	int next_id;
 	int use_select;
@@ -32,13 +32,13 @@ static void *producer(void *p)
 		int rc;
 
 		if (i % 64 == 63)	/* now and then a timed or a try send */
-			while ((rc = lws_chan_send_timeout(s->ch, &v, 100000)) == -ETIMEDOUT)
+			while ((rc = lwsw_chan_send_timeout(s->ch, &v, 100000)) == -ETIMEDOUT)
 				;
 		else if (i % 64 == 31)
-			while ((rc = lws_chan_try_send(s->ch, &v)) == -EAGAIN)
+			while ((rc = lwsw_chan_try_send(s->ch, &v)) == -EAGAIN)
 				sched_yield();
 		else
-			rc = lws_chan_send(s->ch, &v);
+			rc = lwsw_chan_send(s->ch, &v);
 		if (rc)
 			return (void *)1;
 	}
@@ -53,17 +53,17 @@ static void *consumer(void *p)
 
 	for (;;) {
 		if (s->use_select) {
-			struct lws_case c = { .ch = s->ch, .op = LWS_RECV, .elem = &v };
+			struct lwsw_case c = { .ch = s->ch, .op = LWSW_RECV, .elem = &v };
 
-			rc = lws_select(&c, 1, -1);
+			rc = lwsw_select(&c, 1, -1);
 			if (rc == 0 && c.closed)
 				rc = -EPIPE;
 		} else if (count % 50 == 49) {
-			rc = lws_chan_recv_timeout(s->ch, &v, 100000);
+			rc = lwsw_chan_recv_timeout(s->ch, &v, 100000);
 			if (rc == -ETIMEDOUT)
 				continue;
 		} else {
-			rc = lws_chan_recv(s->ch, &v);
+			rc = lwsw_chan_recv(s->ch, &v);
 		}
 		if (rc == -EPIPE)
 			break;
@@ -82,25 +82,25 @@ static void *consumer(void *p)
 static void run(struct __test_metadata *_metadata, size_t cap, int use_select)
 {
 	struct share s = { .per_producer = SCALE(4000), .use_select = use_select };
-	lws_thread_t prod[PRODUCERS], cons[CONSUMERS];
+	lwsw_thread_t prod[PRODUCERS], cons[CONSUMERS];
 	int64_t total = (int64_t)PRODUCERS * s.per_producer;
 	void *ret;
 
 	s.seen = calloc((size_t)total, 1);
 	ASSERT_NE(NULL, s.seen);
-	ASSERT_EQ(0, lws_chan_make(&s.ch, sizeof(int64_t), cap));
+	ASSERT_EQ(0, lwsw_chan_make(&s.ch, sizeof(int64_t), cap));
 	for (int i = 0; i < CONSUMERS; i++)
-		ASSERT_EQ(0, lws_thread_create(&cons[i], consumer, &s));
+		ASSERT_EQ(0, lwsw_thread_create(&cons[i], consumer, &s));
 	for (int i = 0; i < PRODUCERS; i++)
-		ASSERT_EQ(0, lws_thread_create(&prod[i], producer, &s));
+		ASSERT_EQ(0, lwsw_thread_create(&prod[i], producer, &s));
 	for (int i = 0; i < PRODUCERS; i++) {
-		ASSERT_EQ(0, lws_thread_join(prod[i], &ret));
+		ASSERT_EQ(0, lwsw_thread_join(prod[i], &ret));
 		ASSERT_EQ(NULL, ret);
 	}
 	/* consumers drain what is buffered before they see the close */
-	ASSERT_EQ(0, lws_chan_close(s.ch));
+	ASSERT_EQ(0, lwsw_chan_close(s.ch));
 	for (int i = 0; i < CONSUMERS; i++) {
-		ASSERT_EQ(0, lws_thread_join(cons[i], &ret));
+		ASSERT_EQ(0, lwsw_thread_join(cons[i], &ret));
 		ASSERT_EQ(NULL, ret);
 	}
 	ASSERT_EQ(0, s.dup);
@@ -108,7 +108,7 @@ static void run(struct __test_metadata *_metadata, size_t cap, int use_select)
 	ASSERT_EQ(total * (total - 1) / 2, s.sum);
 	for (int64_t i = 0; i < total; i++)
 		ASSERT_EQ(1, s.seen[i]);
-	lws_chan_free(s.ch);
+	lwsw_chan_free(s.ch);
 	free(s.seen);
 }
 
@@ -140,7 +140,7 @@ TEST_F_TIMEOUT(slow, unbuffered_16x16_select_consumers, 200)
  * that returned 0 is received exactly once, every other one returned
  * -EPIPE, and everybody wakes up. */
 struct closerace {
-	lws_chan_t *ch, *other;
+	lwsw_chan_t *ch, *other;
 	int next_id;
 	int64_t sent_sum, sent_count, recv_sum, recv_count;
 	int bad;
@@ -154,8 +154,8 @@ static void *cr_producer(void *p)
 
 	for (int64_t i = 0;; i++) {
 		int64_t v = id * 1000000 + i;
-		int rc = (i & 1) ? lws_chan_send(c->ch, &v)
-				 : lws_chan_send_timeout(c->ch, &v, 1000000);
+		int rc = (i & 1) ? lwsw_chan_send(c->ch, &v)
+				 : lwsw_chan_send_timeout(c->ch, &v, 1000000);
 
 		if (rc == -ETIMEDOUT)
 			continue;
@@ -183,19 +183,19 @@ static void *cr_consumer(void *p)
 		int rc;
 
 		if (sel) {
-			struct lws_case cs[2] = {
-				{ .ch = c->ch, .op = LWS_RECV, .elem = &v },
-				{ .ch = c->other, .op = LWS_RECV, .elem = &w },
+			struct lwsw_case cs[2] = {
+				{ .ch = c->ch, .op = LWSW_RECV, .elem = &v },
+				{ .ch = c->other, .op = LWSW_RECV, .elem = &w },
 			};
 
-			rc = lws_select(cs, 2, -1);
+			rc = lwsw_select(cs, 2, -1);
 			if (rc != 0) {
 				c->bad = 1;	/* `other' never delivers */
 				break;
 			}
 			rc = cs[0].closed ? -EPIPE : 0;
 		} else {
-			rc = lws_chan_recv(c->ch, &v);
+			rc = lwsw_chan_recv(c->ch, &v);
 		}
 		if (rc == -EPIPE)
 			break;
@@ -214,28 +214,28 @@ static void *cr_consumer(void *p)
 static void close_race(struct __test_metadata *_metadata, size_t cap)
 {
 	enum { P = 8, C = 8 };
-	lws_thread_t prod[P], cons[C];
+	lwsw_thread_t prod[P], cons[C];
 
 	for (int round = 0; round < SCALE(16); round++) {
 		struct closerace c = { 0 };
 
-		ASSERT_EQ(0, lws_chan_make(&c.ch, sizeof(int64_t), cap));
-		ASSERT_EQ(0, lws_chan_make(&c.other, sizeof(int64_t), 0));
+		ASSERT_EQ(0, lwsw_chan_make(&c.ch, sizeof(int64_t), cap));
+		ASSERT_EQ(0, lwsw_chan_make(&c.other, sizeof(int64_t), 0));
 		for (int i = 0; i < C; i++)
-			ASSERT_EQ(0, lws_thread_create(&cons[i], cr_consumer, &c));
+			ASSERT_EQ(0, lwsw_thread_create(&cons[i], cr_consumer, &c));
 		for (int i = 0; i < P; i++)
-			ASSERT_EQ(0, lws_thread_create(&prod[i], cr_producer, &c));
+			ASSERT_EQ(0, lwsw_thread_create(&prod[i], cr_producer, &c));
 		sleep_ns((1 + round % 4) * MSEC);
-		ASSERT_EQ(0, lws_chan_close(c.ch));
+		ASSERT_EQ(0, lwsw_chan_close(c.ch));
 		for (int i = 0; i < P; i++)
-			ASSERT_EQ(0, lws_thread_join(prod[i], NULL));
+			ASSERT_EQ(0, lwsw_thread_join(prod[i], NULL));
 		for (int i = 0; i < C; i++)
-			ASSERT_EQ(0, lws_thread_join(cons[i], NULL));
+			ASSERT_EQ(0, lwsw_thread_join(cons[i], NULL));
 		ASSERT_EQ(0, c.bad);
 		ASSERT_EQ(c.sent_count, c.recv_count);
 		ASSERT_EQ(c.sent_sum, c.recv_sum);
-		lws_chan_free(c.ch);
-		lws_chan_free(c.other);
+		lwsw_chan_free(c.ch);
+		lwsw_chan_free(c.other);
 	}
 }
 

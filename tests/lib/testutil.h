@@ -3,8 +3,8 @@
  * testutil.h — shared helpers of the liblwswitch tests (kselftest harness;
  * each TEST runs in its own forked child, so library state starts fresh).
  */
-#ifndef LWS_TESTUTIL_H
-#define LWS_TESTUTIL_H
+#ifndef LWSW_TESTUTIL_H
+#define LWSW_TESTUTIL_H
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,7 +17,7 @@
 
 #include <lwswitch.h>
 
-#include "lws_harness.h"
+#include "lwsw_harness.h"
 
 /*
  * The harness's own per-test limit (30 s by default) is a safety net: the
@@ -104,4 +104,4 @@ static inline int wait_blocked(volatile pid_t *tidp)
 	return -1;
 }
 
-#endif /* LWS_TESTUTIL_H */
+#endif /* LWSW_TESTUTIL_H */

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tests/tap/lws_harness.h scales every test's own time limit by
- * LWS_TEST_SCALE.  Run with LWS_TEST_SCALE=3 (see the top Makefile's
+ * tests/tap/lwsw_harness.h scales every test's own time limit by
+ * LWSW_TEST_SCALE.  Run with LWSW_TEST_SCALE=3 (see the top Makefile's
  * check-sources group): a test allowed 1 s that takes 2 s passes only
  * when the scaling reached the harness's alarm.
  */
 #include <unistd.h>
 
-#include "lws_harness.h"
+#include "lwsw_harness.h"
 
 FIXTURE(limits) {
 	int unused;
@@ -23,7 +23,7 @@ FIXTURE_TEARDOWN(limits)
 
 TEST(default_limit_is_scaled)
 {
-	ASSERT_EQ(3u, lws_test_scale());
+	ASSERT_EQ(3u, lwsw_test_scale());
 	ASSERT_EQ(TEST_TIMEOUT_DEFAULT * 3, _metadata->timeout);
 }
 

@@ -7,7 +7,7 @@
  *   trip: the main context jump_fcontext()s into a context made by
  *   make_fcontext() on a 64 KiB mmap'd stack, which jump_fcontext()s
  *   straight back (2 jumps; each saves the callee-saved registers, MXCSR
- *   and the x87 control word, as lws_ctx_switch() does).  Boost's own
+ *   and the x87 control word, as lwsw_ctx_switch() does).  Boost's own
  *   performance page measures this ("~9 ns / 19 cycles").
  *   pingpong, impl boost-fiber: the same round trip through the public
  *   boost::context::fiber API (resume() both ways; fixedsize_stack).
@@ -125,20 +125,20 @@ static int il_err;
 static void *il_yielder(void *)
 {
 	while (!il_stop)
-		lws_co_yield();
+		lwsw_co_yield();
 	return nullptr;
 }
 
 static void *il_main(void *)
 {
-	lws_co_id_t other;
+	lwsw_co_id_t other;
 
-	if ((il_err = lws_co_spawn(&other, il_yielder, nullptr)))
+	if ((il_err = lwsw_co_spawn(&other, il_yielder, nullptr)))
 		return nullptr;
-	lws_co_yield();		/* the other one has run: a stack, a frame */
+	lwsw_co_yield();		/* the other one has run: a stack, a frame */
 	pp_fcontext(il_n / 10);	/* warm-up, both */
 	for (long i = 0; i < il_n / 10; i++)
-		lws_co_yield();
+		lwsw_co_yield();
 	for (int w = 0; w < il_windows; w++) {
 		uint64_t t0 = bench_now_ns();
 
@@ -149,7 +149,7 @@ static void *il_main(void *)
 			t0 = bench_now_ns();
 			if ((w + k) % 2 == 0) {
 				for (long i = 0; i < il_n; i++)
-					lws_co_yield();
+					lwsw_co_yield();
 				il_coro[w] = (double)(bench_now_ns() - t0) / (double)il_n;
 			} else {
 				pp_fcontext(il_n);
@@ -158,7 +158,7 @@ static void *il_main(void *)
 		}
 	}
 	il_stop = 1;
-	il_err = lws_co_join(other, nullptr);
+	il_err = lwsw_co_join(other, nullptr);
 	return nullptr;
 }
 
@@ -176,7 +176,7 @@ static void ratio_row(const char *metric, const double *ratio, const int *pick, 
 
 static int run_interleaved(void)
 {
-	struct lws_co_config one = {};
+	struct lwsw_co_config one = {};
 	static double ratio[IL_MAX];
 	static int busy[IL_MAX];
 	double fastest;
@@ -185,7 +185,7 @@ static int run_interleaved(void)
 	il_windows = host_quick ? 150 : 600;
 	il_n = 20000;		/* about 0.3 ms of either */
 	one.workers = 1;
-	rc = lws_co_run(&one, il_main, nullptr, nullptr);
+	rc = lwsw_co_run(&one, il_main, nullptr, nullptr);
 	if (rc || il_err) {
 		std::fprintf(stderr, "lws-host-boost: interleaved: %s\n", std::strerror(-(rc ? rc : il_err)));
 		return 1;

@@ -3,8 +3,8 @@
  * Helpers shared by the module's tests: thin ioctl wrappers that return
  * -errno (0 on success), the debugfs counters, thread ids.
  */
-#ifndef LWS_KMOD_TEST_H
-#define LWS_KMOD_TEST_H
+#ifndef LWSW_KMOD_TEST_H
+#define LWSW_KMOD_TEST_H
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,88 +20,88 @@
 
 #include <linux/lwswitch.h>
 
-#define LWS_DEV		"/dev/lwswitch"
-#define LWS_STATS	"/sys/kernel/debug/lwswitch/stats"
-#define LWS_PARAM(p)	"/sys/module/lwswitch/parameters/" p
+#define LWSW_DEV		"/dev/lwswitch"
+#define LWSW_STATS	"/sys/kernel/debug/lwswitch/stats"
+#define LWSW_PARAM(p)	"/sys/module/lwswitch/parameters/" p
 
-static inline int lws_ioctl(int fd, unsigned long cmd, void *arg)
+static inline int lwsw_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
-static inline int lws_open(void)
+static inline int lwsw_open(void)
 {
-	int fd = open(LWS_DEV, O_RDWR | O_CLOEXEC);
+	int fd = open(LWSW_DEV, O_RDWR | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
 
 /* Register the calling thread; returns the handle (> 0) or -errno. */
-static inline int lws_register(int fd)
+static inline int lwsw_register(int fd)
 {
 	struct lwswitch_register r = { 0 };
-	int ret = lws_ioctl(fd, LWSWITCH_IOC_REGISTER, &r);
+	int ret = lwsw_ioctl(fd, LWSWITCH_IOC_REGISTER, &r);
 
 	return ret ? ret : (int)r.handle;
 }
 
-static inline int lws_unregister(int fd)
+static inline int lwsw_unregister(int fd)
 {
 	struct lwswitch_register r = { 0 };
 
-	return lws_ioctl(fd, LWSWITCH_IOC_UNREGISTER, &r);
+	return lwsw_ioctl(fd, LWSWITCH_IOC_UNREGISTER, &r);
 }
 
-static inline int lws_switchto(int fd, uint32_t target)
+static inline int lwsw_switchto(int fd, uint32_t target)
 {
 	struct lwswitch_hop h = { .target = target };
 
-	return lws_ioctl(fd, LWSWITCH_IOC_SWITCHTO, &h);
+	return lwsw_ioctl(fd, LWSWITCH_IOC_SWITCHTO, &h);
 }
 
-static inline int lws_switchto_timeout(int fd, uint32_t target, uint64_t ns)
+static inline int lwsw_switchto_timeout(int fd, uint32_t target, uint64_t ns)
 {
 	struct lwswitch_hop h = { .target = target, .flags = LWSWITCH_HOP_TIMEOUT,
 				  .timeout_ns = ns };
 
-	return lws_ioctl(fd, LWSWITCH_IOC_SWITCHTO, &h);
+	return lwsw_ioctl(fd, LWSWITCH_IOC_SWITCHTO, &h);
 }
 
-static inline int lws_wake(int fd, uint32_t target)
+static inline int lwsw_wake(int fd, uint32_t target)
 {
 	struct lwswitch_hop h = { .target = target };
 
-	return lws_ioctl(fd, LWSWITCH_IOC_WAKE, &h);
+	return lwsw_ioctl(fd, LWSWITCH_IOC_WAKE, &h);
 }
 
-static inline int lws_wait(int fd)
+static inline int lwsw_wait(int fd)
 {
 	struct lwswitch_hop h = { 0 };
 
-	return lws_ioctl(fd, LWSWITCH_IOC_WAIT, &h);
+	return lwsw_ioctl(fd, LWSWITCH_IOC_WAIT, &h);
 }
 
-static inline int lws_wait_timeout(int fd, uint64_t ns)
+static inline int lwsw_wait_timeout(int fd, uint64_t ns)
 {
 	struct lwswitch_hop h = { .flags = LWSWITCH_HOP_TIMEOUT, .timeout_ns = ns };
 
-	return lws_ioctl(fd, LWSWITCH_IOC_WAIT, &h);
+	return lwsw_ioctl(fd, LWSWITCH_IOC_WAIT, &h);
 }
 
-static inline int lws_lookup(int fd, uint32_t tid)
+static inline int lwsw_lookup(int fd, uint32_t tid)
 {
 	struct lwswitch_lookup l = { .tid = tid };
-	int ret = lws_ioctl(fd, LWSWITCH_IOC_LOOKUP, &l);
+	int ret = lwsw_ioctl(fd, LWSWITCH_IOC_LOOKUP, &l);
 
 	return ret ? ret : (int)l.handle;
 }
 
-static inline pid_t lws_gettid(void)
+static inline pid_t lwsw_gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
 }
 
-static inline uint64_t lws_now_ns(void)
+static inline uint64_t lwsw_now_ns(void)
 {
 	struct timespec ts;
 
@@ -110,11 +110,11 @@ static inline uint64_t lws_now_ns(void)
 }
 
 /* One counter of the debugfs "stats" file, or -1 if unreadable. */
-static inline long lws_stat(const char *name)
+static inline long lwsw_stat(const char *name)
 {
 	char key[64];
 	long val, ret = -1;
-	FILE *f = fopen(LWS_STATS, "r");
+	FILE *f = fopen(LWSW_STATS, "r");
 
 	if (!f)
 		return -1;
@@ -132,32 +132,32 @@ static inline long lws_stat(const char *name)
  * and waitpid() return) for a debugfs counter to come back to @want;
  * returns the last value read.
  */
-static inline long lws_stat_settles(const char *name, long want)
+static inline long lwsw_stat_settles(const char *name, long want)
 {
-	long v = lws_stat(name);
+	long v = lwsw_stat(name);
 
 	for (int i = 0; i < 300 && v != want; i++) {
 		usleep(10000);
-		v = lws_stat(name);
+		v = lwsw_stat(name);
 	}
 	return v;
 }
 
-static inline void lws_on_usr1(int sig)
+static inline void lwsw_on_usr1(int sig)
 {
 	(void)sig;
 }
 
 /* SIGUSR1 interrupts system calls (a handler, no SA_RESTART). */
-static inline void lws_catch_usr1(void)
+static inline void lwsw_catch_usr1(void)
 {
-	struct sigaction sa = { .sa_handler = lws_on_usr1 };
+	struct sigaction sa = { .sa_handler = lwsw_on_usr1 };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
-static inline int lws_write_file(const char *path, const char *val)
+static inline int lwsw_write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);
 	ssize_t n;
@@ -170,7 +170,7 @@ static inline int lws_write_file(const char *path, const char *val)
 }
 
 /* A started-thread rendezvous: the thread publishes its handle and tid. */
-struct lws_peer {
+struct lwsw_peer {
 	int		fd;
 	volatile int	handle;
 	volatile pid_t	tid;
@@ -180,14 +180,14 @@ struct lws_peer {
 	pthread_t	thread;
 };
 
-static inline void lws_peer_wait_ready(struct lws_peer *p)
+static inline void lwsw_peer_wait_ready(struct lwsw_peer *p)
 {
 	while (!__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
 		usleep(1000);
 }
 
 /* splitmix64: the seeded generator of the randomized tests. */
-static inline uint64_t lws_rng_next(uint64_t *s)
+static inline uint64_t lwsw_rng_next(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
 
@@ -197,9 +197,9 @@ static inline uint64_t lws_rng_next(uint64_t *s)
 }
 
 /* Uniform-enough in [0, n); 0 when n is 0. */
-static inline uint32_t lws_rnd(uint64_t *s, uint32_t n)
+static inline uint32_t lwsw_rnd(uint64_t *s, uint32_t n)
 {
-	return n ? (uint32_t)(lws_rng_next(s) % n) : 0;
+	return n ? (uint32_t)(lwsw_rng_next(s) % n) : 0;
 }
 
-#endif /* LWS_KMOD_TEST_H */
+#endif /* LWSW_KMOD_TEST_H */

@@ -8,30 +8,30 @@
  * default or TEST_F_TIMEOUT's), right for a native run on an idle
  * machine; under Valgrind, a sanitizer, qemu-user or TCG, and on a
  * machine whose cores are busy with other work, the same test needs
- * several times as long.  tests/tap/run-test exports LWS_TEST_SCALE, the
+ * several times as long.  tests/tap/run-test exports LWSW_TEST_SCALE, the
  * group's factor from tests/tap/limits.mk, and every registered test's
  * limit is multiplied by it before the harness runs.  Limits stay
  * backstops against a hang: no test asserts how long it took.
  */
-#ifndef LWS_TEST_HARNESS_H
-#define LWS_TEST_HARNESS_H
+#ifndef LWSW_TEST_HARNESS_H
+#define LWSW_TEST_HARNESS_H
 
 #include <stdlib.h>
 
 #include "kselftest_harness.h"
 
-/* LWS_TEST_SCALE as a factor >= 1 (anything else reads as 1). */
-static inline unsigned int lws_test_scale(void)
+/* LWSW_TEST_SCALE as a factor >= 1 (anything else reads as 1). */
+static inline unsigned int lwsw_test_scale(void)
 {
-	const char *e = getenv("LWS_TEST_SCALE");
+	const char *e = getenv("LWSW_TEST_SCALE");
 	unsigned long f = e ? strtoul(e, NULL, 10) : 1;
 
 	return f >= 1 && f <= 1000 ? (unsigned int)f : 1;
 }
 
-static inline void lws_scale_test_timeouts(void)
+static inline void lwsw_scale_test_timeouts(void)
 {
-	unsigned int f = lws_test_scale();
+	unsigned int f = lwsw_test_scale();
 	struct __fixture_metadata *fx;
 	struct __test_metadata *t;
 
@@ -47,6 +47,6 @@ static inline void lws_scale_test_timeouts(void)
  * own name again, so the inner call is the harness's function.
  */
 #define test_harness_run(argc, argv) \
-	(lws_scale_test_timeouts(), test_harness_run(argc, argv))
+	(lwsw_scale_test_timeouts(), test_harness_run(argc, argv))
 
 #endif
