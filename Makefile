@@ -23,6 +23,8 @@
 SHELL := /bin/bash
 
 TOP	:= $(CURDIR)
+# The one version number: the library's, the module's, the packages'.
+VERSION	:= $(shell cat $(TOP)/VERSION)
 BUILD	?= $(TOP)/build
 RESULTS	?= $(BUILD)/results
 KERNEL	?= 6.12

@@ -61,8 +61,10 @@
 extern "C" {
 #endif
 
+/* The library's version (the file VERSION at the top of the tree). */
 #define LWSW_VERSION_MAJOR	0
 #define LWSW_VERSION_MINOR	1
+#define LWSW_VERSION_PATCH	0
 
 /* ------------------------------------------------------------------ */
 /* Runtime                                                             */

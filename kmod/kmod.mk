@@ -9,9 +9,12 @@
 #                                               device's udev rule, into
 #                                               UDEVRULESDIR, and the group
 #                                               lwswitch when DESTDIR is empty
+#   make dkms-source [DESTDIR=...]              the module's DKMS source tree,
+#                                               /usr/src/lwswitch-<VERSION>
+#                                               (dkms add -m lwswitch -v <VERSION>)
 
 KMOD_SRCS := $(TOP)/Kbuild $(TOP)/kmod/Kbuild $(wildcard $(TOP)/kmod/*.[ch]) \
-	     $(TOP)/include/uapi/linux/lwswitch.h
+	     $(TOP)/include/uapi/linux/lwswitch.h $(TOP)/VERSION
 # W=1 clean is a requirement of ours, not of users building with dkms.
 KMOD_MAKEFLAGS := W=1 KCFLAGS=-Werror
 
@@ -27,7 +30,7 @@ module-clean:
 $(BUILD)/kmod/%/lwswitch.ko: $(KMOD_SRCS)
 	@test -d /lib/modules/$*/build || { echo "no headers for $*: run make deps" >&2; exit 1; }
 	@rm -rf $(BUILD)/kmod/$*/src && mkdir -p $(BUILD)/kmod/$*/src
-	@cp -r $(TOP)/Kbuild $(TOP)/kmod $(TOP)/include $(BUILD)/kmod/$*/src/
+	@cp -r $(TOP)/Kbuild $(TOP)/VERSION $(TOP)/kmod $(TOP)/include $(BUILD)/kmod/$*/src/
 	$(MAKE) -C /lib/modules/$*/build M=$(BUILD)/kmod/$*/src $(KMOD_MAKEFLAGS) modules
 	cp $(BUILD)/kmod/$*/src/kmod/lwswitch.ko $@
 
@@ -61,6 +64,17 @@ install-udev:
 	  echo "groupadd --system lwswitch"; groupadd --system lwswitch; \
 	fi
 
+# What DKMS builds from: the kernel build's files and dkms.conf with the
+# version filled in, nothing of the library or the tests.
+DKMS_SRCDIR ?= /usr/src/lwswitch-$(VERSION)
+.PHONY: dkms-source
+dkms-source:
+	install -d $(DESTDIR)$(DKMS_SRCDIR)/kmod $(DESTDIR)$(DKMS_SRCDIR)/include/uapi/linux
+	install -m 644 $(TOP)/Kbuild $(TOP)/VERSION $(DESTDIR)$(DKMS_SRCDIR)/
+	sed 's/@VERSION@/$(VERSION)/' $(TOP)/dkms.conf.in > $(DESTDIR)$(DKMS_SRCDIR)/dkms.conf
+	install -m 644 $(TOP)/kmod/Kbuild $(wildcard $(TOP)/kmod/*.[ch]) $(DESTDIR)$(DKMS_SRCDIR)/kmod/
+	install -m 644 $(TOP)/include/uapi/linux/lwswitch.h $(DESTDIR)$(DKMS_SRCDIR)/include/uapi/linux/
+
 # ---- tests ----------------------------------------------------------------
 # The module's tests are static kselftest-harness programs run in the VM
 # (tests/vm/); kmod_zz_final checks that nothing leaked and runs last.
@@ -89,7 +103,7 @@ HOST_CHECKS += check-kmod
 check-kmod:
 	@for abi in $(KMOD_ABIS); do \
 	  $(STEP) $(RESULTS)/host-kmod build-$$abi $(MAKE) --no-print-directory $(BUILD)/kmod/$$abi/lwswitch.ko; \
-	  $(STEP) $(RESULTS)/host-kmod dkms-$$abi $(TOP)/tests/dkms-build $$abi; \
+	  $(STEP) $(RESULTS)/host-kmod dkms-$$abi $(TOP)/tests/dkms-build $$abi $(MAKE) --no-print-directory -C $(TOP); \
 	done
 	@$(STEP) $(RESULTS)/host-kmod checkpatch $(MAKE) --no-print-directory checkpatch
 	@$(STEP) $(RESULTS)/host-kmod install-udev sh -c 'rm -rf $(BUILD)/udev-install && \

@@ -991,4 +991,4 @@ module_exit(lws_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Direct thread-to-thread hand-off (switchto) device");
 MODULE_AUTHOR("The lwswitch developers");
-MODULE_VERSION("0.1");
+MODULE_VERSION(LWSWITCH_VERSION);

@@ -22,7 +22,13 @@
 # (.SECONDEXPANSION).  Per-source flags: target-specific variables on
 # $(BUILD)/lib*/obj/<path>.o, or LIB_CPPFLAGS +=.
 
-LIB_VERSION	:= 0.1.0
+LIB_VERSION	:= $(VERSION)
+# lwswitch.h states the version for the preprocessor; it must be VERSION's.
+LIB_HDR_VERSION := $(shell sed -n 's/^\#define LWSW_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*//p' \
+		   $(TOP)/include/lwswitch.h | paste -sd.)
+ifneq ($(LIB_HDR_VERSION),$(VERSION))
+$(error include/lwswitch.h says version $(LIB_HDR_VERSION), VERSION says $(VERSION))
+endif
 LIB_SOVERSION	:= 0
 LIBDIR		?= $(PREFIX)/lib
 INCLUDEDIR	?= $(PREFIX)/include
