@@ -74,18 +74,31 @@ typedef uint64_t lwsw_co_id_t;
 #define LWSW_CO_STACK_MAX	(256u * 1024 * 1024)
 #define LWSW_CO_WORKERS_MAX	1024u
 
-/* Scheduler configuration; zero fields take the defaults. */
+/*
+ * Scheduler configuration; zero fields take the defaults, so initialise
+ * it with `= { 0 }' or designated initialisers.  The structure is 64
+ * bytes on both ABIs the core runs on (x86-64, arm64) and stays so: a later version gives a field of
+ * @__reserved a meaning whose zero is today's behaviour, and a binary
+ * built against this header keeps working.  A non-zero reserved byte is
+ * -EINVAL (it is meant for a newer library).
+ */
 struct lwsw_co_config {
 	unsigned int workers;	/* 0: the number of online CPUs */
 	unsigned int flags;	/* must be 0 */
 	size_t stack_size;	/* default for lwsw_co_spawn(); 0: 64 KiB */
+	uint64_t __reserved[6];	/* must be 0 */
 };
 
-/* Per-coroutine attributes; initialise with lwsw_co_attr_init(). */
+/*
+ * Per-coroutine attributes; initialise with lwsw_co_attr_init().  64 bytes,
+ * with room to grow as struct lwsw_co_config has.
+ */
 struct lwsw_co_attr {
 	size_t stack_size;	/* rounded up to the page size */
 	const char *name;	/* kept by pointer, for messages; may be NULL */
 	unsigned int flags;	/* LWSW_CO_DETACHED or 0 */
+	unsigned int __pad;	/* must be 0 */
+	uint64_t __reserved[5];	/* must be 0 */
 };
 
 /* The coroutine cannot be joined; its slot is freed when it returns. */
@@ -97,8 +110,8 @@ struct lwsw_co_attr {
  *
  * Installs the stack-overflow handler (SIGSEGV, SA_ONSTACK) and gives each
  * worker an alternate signal stack.
- * Return: 0; -EINVAL (unknown flags, workers > LWSW_CO_WORKERS_MAX, bad
- * stack size: see lwsw_co_spawn_attr()); -EALREADY if the scheduler is
+ * Return: 0; -EINVAL (unknown flags, a non-zero @__reserved, workers >
+ * LWSW_CO_WORKERS_MAX, bad stack size: see lwsw_co_spawn_attr()); -EALREADY if the scheduler is
  * running; -EPERM if called from a coroutine; -ENOMEM, -EAGAIN (thread
  * creation failed; nothing is left running).
  * Blocks: no.  Concurrency: not with lwsw_co_start() or lwsw_co_stop().
@@ -141,7 +154,7 @@ void lwsw_co_attr_init(struct lwsw_co_attr *attr);
  * some worker (from a native thread) and may start before this returns.
  * Its return value is collected by lwsw_co_join().
  * Return: 0; -EINVAL (@fn NULL; bad attributes: stack size 0 or below
- * LWSW_CO_STACK_MIN, unknown flags); -E2BIG (stack size above
+ * LWSW_CO_STACK_MIN, unknown flags, a non-zero @__pad or @__reserved); -E2BIG (stack size above
  * LWSW_CO_STACK_MAX); -ENXIO (the scheduler is not running); -EAGAIN (4M
  * coroutine slots in use); -ENOMEM.
  * Blocks: no.  Concurrency: any thread or coroutine, any time between

@@ -1175,8 +1175,21 @@ static const struct lwsw_parker_ops tw_ops = { .park = tw_park, .unpark = tw_unp
 
 /* ---- the API ---- */
 
+/* The structures callers allocate have one size on every ABI, for good. */
+_Static_assert(sizeof(struct lwsw_co_config) == 64, "struct lwsw_co_config is ABI");
+_Static_assert(sizeof(struct lwsw_co_attr) == 64, "struct lwsw_co_attr is ABI");
+
+static int reserved_zero(const uint64_t *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i])
+			return 0;
+	return 1;
+}
+
 LWSW_CO_EXPORT void lwsw_co_attr_init(struct lwsw_co_attr *attr)
 {
+	memset(attr, 0, sizeof(*attr));
 	attr->stack_size = lwsw_stack_default;
 	attr->name = NULL;
 	attr->flags = 0;
@@ -1203,7 +1216,7 @@ LWSW_CO_EXPORT int lwsw_co_start(const struct lwsw_co_config *cfg)
 
 	if (cfg)
 		c = *cfg;
-	if (c.flags)
+	if (c.flags || !reserved_zero(c.__reserved, 6))
 		return -EINVAL;
 	if (c.workers > LWSW_CO_WORKERS_MAX)
 		return -EINVAL;
@@ -1334,7 +1347,8 @@ LWSW_CO_EXPORT int lwsw_co_spawn_attr(lwsw_co_id_t *id, const struct lwsw_co_att
 	if (!fn)
 		return -EINVAL;
 	if (attr) {
-		if (attr->flags & ~LWSW_CO_DETACHED)
+		if ((attr->flags & ~LWSW_CO_DETACHED) || attr->__pad ||
+		    !reserved_zero(attr->__reserved, 5))
 			return -EINVAL;
 		err = check_stack(attr->stack_size, &stack);
 		if (err)

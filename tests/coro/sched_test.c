@@ -53,6 +53,9 @@ TEST(bad_config)
 	cfg.workers = LWSW_CO_WORKERS_MAX + 1;
 	EXPECT_EQ(-EINVAL, lwsw_co_start(&cfg));
 	cfg.workers = 1;
+	cfg.__reserved[5] = 1;		/* a field of a newer library */
+	EXPECT_EQ(-EINVAL, lwsw_co_start(&cfg));
+	cfg.__reserved[5] = 0;
 	cfg.stack_size = 100;		/* below the minimum */
 	EXPECT_EQ(-EINVAL, lwsw_co_start(&cfg));
 	cfg.stack_size = (size_t)1 << 40;	/* huge */
@@ -150,6 +153,16 @@ TEST_F(sched, bad_attributes)
 	lwsw_co_attr_init(&a);
 	a.flags = 0x80;
 	EXPECT_EQ(-EINVAL, lwsw_co_spawn_attr(&id, &a, ret_arg, NULL));
+	lwsw_co_attr_init(&a);
+	a.__pad = 1;
+	EXPECT_EQ(-EINVAL, lwsw_co_spawn_attr(&id, &a, ret_arg, NULL));
+	lwsw_co_attr_init(&a);
+	a.__reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, lwsw_co_spawn_attr(&id, &a, ret_arg, NULL));
+	memset(&a, 0xff, sizeof(a));	/* lwsw_co_attr_init() sets every byte */
+	lwsw_co_attr_init(&a);
+	EXPECT_EQ(0u, a.__pad);
+	EXPECT_EQ(0u, a.__reserved[4]);
 	EXPECT_EQ(-EINVAL, lwsw_co_spawn(&id, NULL, NULL));
 	EXPECT_EQ(0u, id);	/* untouched on failure */
 }
