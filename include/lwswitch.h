@@ -74,7 +74,9 @@ extern "C" {
  * lwsw_init() - set the library up (idempotent).
  *
  * Chooses the backend once per process: with LWSW_BACKEND unset or empty,
- * "switchto" when /dev/lwswitch opens and its API version matches, else
+ * "switchto" when /dev/lwswitch opens and the module serves what the
+ * library needs (API version 1's commands and LWSWITCH_FEAT_TIMEOUT, read
+ * from LWSWITCH_IOC_INFO: a newer module is used as well), else
  * "futex"; LWSW_BACKEND=futex forces the futex backend; LWSW_BACKEND=switchto
  * requires the module.  Every other function calls it lazily; calling it
  * first only makes errors visible.  Thread-safe; after fork() the child
@@ -84,7 +86,7 @@ extern "C" {
  *   -EINVAL  LWSW_BACKEND holds an unknown value (the automatic choice is
  *            made anyway);
  *   -errno   of open() or of LWSWITCH_IOC_INFO (-ENOENT: no module;
- *            -EPROTO: the module's API version is not the library's)
+ *            -EPROTO: the module lacks a feature the library needs)
  *            when LWSW_BACKEND=switchto was asked for; the futex backend
  *            is used.  Without LWSW_BACKEND these are not errors: the
  *            futex backend is chosen and 0 returned.

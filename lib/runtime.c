@@ -342,6 +342,10 @@ static void atfork_child(void)
 	tls.registered = 0;
 }
 
+/* The module's features the library needs: its deadlines are absolute
+ * (LWSWITCH_HOP_ABSTIME).  -EOWNERDEAD is handled where a module has it. */
+#define LWSW_NEEDED_FEATURES	LWSWITCH_FEAT_TIMEOUT
+
 static int open_module(void)
 {
 	struct lwswitch_info info;
@@ -356,7 +360,11 @@ static int open_module(void)
 		close(fd);
 		return rc;
 	}
-	if (info.version != LWSWITCH_API_VERSION) {
+	/* Any module that serves version 1's commands and has the features
+	 * the library builds on: a newer one keeps version 1's commands and
+	 * announces what it adds in features. */
+	if (info.version < 1 ||
+	    (info.features & LWSW_NEEDED_FEATURES) != LWSW_NEEDED_FEATURES) {
 		close(fd);
 		return -EPROTO;
 	}

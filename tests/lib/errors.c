@@ -227,6 +227,51 @@ TEST(backend_env_switchto_requires_the_module)
 	}
 }
 
+/*
+ * The library takes any module that serves API version 1's commands and
+ * the features it needs (LWSWITCH_FEAT_TIMEOUT), whatever its version
+ * number: playable only against the user-space stand-in for the module.
+ */
+extern int fake_lwswitch_linked __attribute__((weak));
+
+TEST(a_newer_module_with_the_needed_features_is_used)
+{
+	if (!&fake_lwswitch_linked)
+		SKIP(return, "needs the stand-in module (lib-fakemod)");
+	setenv("FAKE_LWSWITCH_VERSION", "7", 1);
+	setenv("FAKE_LWSWITCH_FEATURES", "0xffffffffffffffff", 1);
+	setenv("LWSW_BACKEND", "switchto", 1);
+	ASSERT_EQ(0, lwsw_init());
+	ASSERT_STREQ("switchto", lwsw_backend());
+}
+
+TEST(a_module_without_timeouts_is_eproto)
+{
+	if (!&fake_lwswitch_linked)
+		SKIP(return, "needs the stand-in module (lib-fakemod)");
+	setenv("FAKE_LWSWITCH_FEATURES", "0x6", 1);	/* all but TIMEOUT */
+	setenv("LWSW_BACKEND", "switchto", 1);
+	ASSERT_EQ(-EPROTO, lwsw_init());
+	ASSERT_STREQ("futex", lwsw_backend());
+	unsetenv("LWSW_BACKEND");	/* automatic choice: futex, no error */
+}
+
+TEST(automatic_choice_passes_over_an_unusable_module)
+{
+	lwsw_chan_t *ch;
+	int v = 1;
+
+	if (!&fake_lwswitch_linked)
+		SKIP(return, "needs the stand-in module (lib-fakemod)");
+	setenv("FAKE_LWSWITCH_VERSION", "0", 1);	/* no such version */
+	ASSERT_EQ(0, lwsw_init());
+	ASSERT_STREQ("futex", lwsw_backend());
+	ASSERT_EQ(0, lwsw_chan_make(&ch, sizeof(v), 1));
+	ASSERT_EQ(0, lwsw_chan_send(ch, &v));
+	ASSERT_EQ(0, lwsw_chan_recv(ch, &v));
+	ASSERT_EQ(0, lwsw_chan_free(ch));
+}
+
 /* Go's list of misuse, each with its exact answer. */
 
 struct blocked_recv {

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -114,6 +115,18 @@ static int hop_deadline(const struct lwswitch_hop *h, int64_t *deadline)
 	return 0;
 }
 
+/* Tests that link the stand-in can tell (a weak reference elsewhere). */
+int fake_lwswitch_linked = 1;
+
+/* What INFO reports can be set from the environment, to play a module of
+ * another API version or with other features. */
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoull(v, NULL, 0) : dflt;
+}
+
 static int fake_ioctl(unsigned long req, void *arg)
 {
 	struct lwswitch_register *r = arg;
@@ -126,13 +139,13 @@ static int fake_ioctl(unsigned long req, void *arg)
 	case LWSWITCH_IOC_INFO:
 		if (info->flags || info->__pad || !reserved_zero(info->reserved, 1))
 			return -EINVAL;
-		info->version = LWSWITCH_API_VERSION;
+		info->version = env_u64("FAKE_LWSWITCH_VERSION", LWSWITCH_API_VERSION);
 		info->placement = LWSWITCH_PLACE_WAKE;
 		info->max_members = FAKE_MAX_MEMBERS;
 		info->max_domains = 1;
 		info->max_user_domains = 1;
 		info->max_user_members = FAKE_MAX_MEMBERS;
-		info->features = LWSWITCH_FEAT_TIMEOUT;
+		info->features = env_u64("FAKE_LWSWITCH_FEATURES", LWSWITCH_FEAT_TIMEOUT);
 		return 0;
 	case LWSWITCH_IOC_REGISTER:
 		if (r->flags || !reserved_zero(r->reserved, 3))

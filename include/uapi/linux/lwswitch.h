@@ -41,6 +41,14 @@
 #include <linux/types.h>
 
 #define LWSWITCH_DEVICE_NAME	"lwswitch"
+/*
+ * The command set's version, reported by LWSWITCH_IOC_INFO.  It only grows:
+ * a module of version N serves every command and structure of versions 1
+ * to N unchanged, and what it adds within a version is announced by
+ * LWSWITCH_FEAT_* bits.  Userspace checks that the version is at least the
+ * one it was written for and that the features it uses are set, never
+ * that the version is equal.
+ */
 #define LWSWITCH_API_VERSION	1
 
 /*
