@@ -46,10 +46,25 @@ static unsigned int max_user_members = 65536;
 module_param(max_user_members, uint, 0644);
 MODULE_PARM_DESC(max_user_members, "Most members all of one user's domains may have (default 65536)");
 
+/*
+ * Asked for at load time; read back, the parameter shows the placement in
+ * force (lws_place_init() falls back when the asked one is unavailable),
+ * so /sys/module/lwswitch/parameters/placement never shows -1.
+ */
 static int placement = -1;
-module_param(placement, int, 0444);
+
+static int lws_placement_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%d\n", READ_ONCE(lws_placement));
+}
+
+static const struct kernel_param_ops lws_placement_ops = {
+	.set	= param_set_int,
+	.get	= lws_placement_get,
+};
+module_param_cb(placement, &lws_placement_ops, &placement, 0444);
 MODULE_PARM_DESC(placement,
-		 "Where SWITCHTO runs its target: -1 best available (default), 0 plain wake-up, 1 WF_CURRENT_CPU (>= 6.6), 2 ftrace hook");
+		 "Where SWITCHTO runs its target: -1 best available (default), 0 plain wake-up, 1 WF_CURRENT_CPU (>= 6.6), 2 ftrace hook; reads back the one in force");
 
 /*
  * How SWITCHTO waits, read once per call: writable at run time, since a
@@ -339,7 +354,8 @@ static int lws_resume(struct lws_member *from, struct lws_member *t, bool here)
 {
 	int old = atomic_xchg(&t->state, LWS_TOKEN);
 
-	trace_lwswitch_resume(from->handle, t->handle, old == LWS_WAITING, here);
+	trace_lwswitch_resume(from->handle, t->handle, t->tid_key,
+			      old == LWS_WAITING, here);
 	switch (old) {
 	case LWS_WAITING:
 		lws_stat_inc(LWS_STAT_RESUME_WOKE);
@@ -369,7 +385,7 @@ static inline bool lws_past(ktime_t deadline)
  * RUNNABLE for a runnable waiter back from its yield.
  */
 static int lws_park(struct lws_member *me, int from, ktime_t deadline,
-		    u32 target)
+		    const struct lws_member *target)
 {
 	int ret = 0;
 
@@ -404,7 +420,8 @@ static int lws_park(struct lws_member *me, int from, ktime_t deadline,
 	 * full barrier before try_to_wake_up() looks at our task state, so
 	 * either we see the token here or the waker sees us sleeping.
 	 */
-	trace_lwswitch_block(me->handle, target);
+	trace_lwswitch_block(me->handle, target ? target->handle : 0,
+			     target ? target->tid_key : 0);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (atomic_read(&me->state) == LWS_TOKEN)
@@ -524,7 +541,7 @@ static int lws_switch_block(struct lws_member *me, struct lws_member *t,
 {
 	lws_resume(me, t, true);
 	lws_check_gone(me, t);
-	return lws_park(me, LWS_IDLE, deadline, t->handle);
+	return lws_park(me, LWS_IDLE, deadline, t);
 }
 
 /*
@@ -548,12 +565,12 @@ static int lws_switch_yield(struct lws_member *me, struct lws_member *t,
 	if ((old == LWS_WAITING || old == LWS_RUNNABLE) &&
 	    !signal_pending(current) && !lws_past(deadline)) {
 		ret = yield_to(t->task, true);
-		trace_lwswitch_yield(me->handle, t->handle, ret);
+		trace_lwswitch_yield(me->handle, t->handle, t->tid_key, ret);
 		lws_stat_inc(ret > 0 ? LWS_STAT_YIELD : LWS_STAT_YIELD_DECLINED);
 	}
 
 	/* Back on a CPU: consume a token that came meanwhile, or block. */
-	return lws_park(me, LWS_RUNNABLE, deadline, t->handle);
+	return lws_park(me, LWS_RUNNABLE, deadline, t);
 }
 
 static long lws_ioc_switchto(struct lws_domain *d, void __user *uarg)
@@ -634,7 +651,7 @@ static long lws_ioc_wait(struct lws_domain *d, void __user *uarg)
 	if (!me)
 		return -EPERM;
 	lws_stat_inc(LWS_STAT_WAIT);
-	return lws_park(me, LWS_IDLE, lws_deadline(&hop), 0);
+	return lws_park(me, LWS_IDLE, lws_deadline(&hop), NULL);
 }
 
 static long lws_ioc_info(void __user *uarg)

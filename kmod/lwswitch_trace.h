@@ -7,39 +7,52 @@
 
 #include <linux/tracepoint.h>
 
+/*
+ * Handles are domain-local; every event that names another member gives
+ * its thread id too (the kernel's pid, as sched_switch's next_pid), so a
+ * hand-off can be read beside sched:sched_switch.  The acting thread is
+ * the event's own common_pid.
+ */
+
 /* A resume sent to @to; @woke says whether it was blocked (else a token). */
 TRACE_EVENT(lwswitch_resume,
-	TP_PROTO(u32 from, u32 to, bool woke, bool here),
-	TP_ARGS(from, to, woke, here),
+	TP_PROTO(u32 from, u32 to, pid_t to_pid, bool woke, bool here),
+	TP_ARGS(from, to, to_pid, woke, here),
 	TP_STRUCT__entry(
 		__field(u32, from)
 		__field(u32, to)
+		__field(pid_t, to_pid)
 		__field(bool, woke)
 		__field(bool, here)
 	),
 	TP_fast_assign(
 		__entry->from = from;
 		__entry->to = to;
+		__entry->to_pid = to_pid;
 		__entry->woke = woke;
 		__entry->here = here;
 	),
-	TP_printk("from=%u to=%u woke=%d here=%d",
-		  __entry->from, __entry->to, __entry->woke, __entry->here)
+	TP_printk("from=%u to=%u to_pid=%d woke=%d here=%d",
+		  __entry->from, __entry->to, __entry->to_pid, __entry->woke,
+		  __entry->here)
 );
 
 /* A member about to block (@target: the member it switched to, or 0). */
 TRACE_EVENT(lwswitch_block,
-	TP_PROTO(u32 handle, u32 target),
-	TP_ARGS(handle, target),
+	TP_PROTO(u32 handle, u32 target, pid_t target_pid),
+	TP_ARGS(handle, target, target_pid),
 	TP_STRUCT__entry(
 		__field(u32, handle)
 		__field(u32, target)
+		__field(pid_t, target_pid)
 	),
 	TP_fast_assign(
 		__entry->handle = handle;
 		__entry->target = target;
+		__entry->target_pid = target_pid;
 	),
-	TP_printk("handle=%u target=%u", __entry->handle, __entry->target)
+	TP_printk("handle=%u target=%u target_pid=%d", __entry->handle,
+		  __entry->target, __entry->target_pid)
 );
 
 /* A member's wait ended with @ret (0 when resumed). */
@@ -62,20 +75,22 @@ TRACE_EVENT(lwswitch_unblock,
  * yield_to() returned (> 0: yielded; 0 or < 0: declined).
  */
 TRACE_EVENT(lwswitch_yield,
-	TP_PROTO(u32 handle, u32 target, int ret),
-	TP_ARGS(handle, target, ret),
+	TP_PROTO(u32 handle, u32 target, pid_t target_pid, int ret),
+	TP_ARGS(handle, target, target_pid, ret),
 	TP_STRUCT__entry(
 		__field(u32, handle)
 		__field(u32, target)
+		__field(pid_t, target_pid)
 		__field(int, ret)
 	),
 	TP_fast_assign(
 		__entry->handle = handle;
 		__entry->target = target;
+		__entry->target_pid = target_pid;
 		__entry->ret = ret;
 	),
-	TP_printk("handle=%u target=%u ret=%d",
-		  __entry->handle, __entry->target, __entry->ret)
+	TP_printk("handle=%u target=%u target_pid=%d ret=%d", __entry->handle,
+		  __entry->target, __entry->target_pid, __entry->ret)
 );
 
 /* Membership changes; @why is an enum lws_why (lwswitch_internal.h). */

@@ -96,6 +96,29 @@ TEST_F(dom, info)
 	TH_LOG("placement %u, max_members %u", info.placement, info.max_members);
 }
 
+/* sysfs shows what is in force, as INFO does: never the -1 asked for. */
+TEST_F(dom, parameters_read_back_what_is_in_force)
+{
+	struct lwswitch_info info;
+	char mode[16] = "";
+	int placement = -2;
+	FILE *f;
+
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(0, lwsw_ioctl(self->fd, LWSWITCH_IOC_INFO, &info));
+	f = fopen(LWSW_PARAM("placement"), "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%d", &placement));
+	fclose(f);
+	EXPECT_EQ((int)info.placement, placement);
+	f = fopen(LWSW_PARAM("handoff"), "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%15s", mode));
+	fclose(f);
+	EXPECT_STREQ(info.features & LWSWITCH_FEAT_HANDOFF_YIELD ? "yield" : "block",
+		     mode);
+}
+
 TEST_F(dom, register_lookup_unregister)
 {
 	struct lwsw_peer p;

@@ -26,10 +26,13 @@ static int trace_has(const char *word)
 	return found;
 }
 
+static pid_t waiter_tid;
+
 static void *wait_once(void *arg)
 {
 	struct lwsw_peer *p = arg;
 
+	waiter_tid = lwsw_gettid();
 	p->handle = lwsw_register(p->fd);
 	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
 	p->ret = lwsw_wait(p->fd);
@@ -39,6 +42,7 @@ static void *wait_once(void *arg)
 TEST(tracepoints_fire)
 {
 	struct lwsw_peer p = { 0 };
+	char resumed[64];
 	int me;
 
 	if (access(TRACEFS "/events/lwswitch", F_OK))
@@ -62,6 +66,9 @@ TEST(tracepoints_fire)
 	ASSERT_EQ(0, lwsw_write_file(TRACEFS "/events/lwswitch/enable", "0"));
 	EXPECT_EQ(1, trace_has("lwswitch_member"));
 	EXPECT_EQ(1, trace_has("lwswitch_resume"));
+	/* The target is named by its thread id, not only its handle. */
+	snprintf(resumed, sizeof(resumed), "to=%d to_pid=%d ", p.handle, waiter_tid);
+	EXPECT_EQ(1, trace_has(resumed));
 	EXPECT_EQ(1, trace_has("lwswitch_block"));
 	EXPECT_EQ(1, trace_has("lwswitch_unblock"));
 }
