@@ -4,7 +4,8 @@
 #   make bench [KERNEL=6.12|6.1|both] [QUICK=1]
 #
 # Builds the static programs of the VM payload here (lws-pingpong,
-# lws-chan, lws-scale, the Go peer lws-go); bench/run-bench does the rest:
+# lws-chan, lws-scale, the Go peer lws-go, Boost.Fiber's lws-boost-fiber);
+# bench/run-bench does the rest:
 # the host part (bench/host.mk: coroutines and their peers, kernel column
 # "host"), then per kernel the module and a VM boot (tests/vm/run-vm) that
 # runs bench/vm/guest-bench.sh, then $(BUILD)/bench/results.csv, the
@@ -42,8 +43,13 @@ $(BENCH_PAYLOAD)/lws-go: $(wildcard $(TOP)/bench/peers/go/*.go) $(TOP)/bench/pee
 	@mkdir -p $(@D)
 	$(TOP)/bench/peers/go/build.sh $@ $(BUILD)/go-cache
 
+# Boost.Fiber beside the coroutine core and Go in the same boot.
+$(BENCH_PAYLOAD)/lws-boost-fiber: $(TOP)/bench/peers/boost/fiber.cpp $(HOST_BENCH_DEPS)
+	@mkdir -p $(@D)
+	$(BOOST_FIBER_BUILD)
+
 bench-payload: $(BENCH_PAYLOAD)/lws-pingpong $(BENCH_PAYLOAD)/lws-chan $(BENCH_PAYLOAD)/lws-scale \
-	       $(BENCH_PAYLOAD)/lws-go
+	       $(BENCH_PAYLOAD)/lws-go $(BENCH_PAYLOAD)/lws-boost-fiber
 	@cp $(TOP)/bench/vm/guest-bench.sh $(BENCH_PAYLOAD)/
 
 # The package groups of scripts/deps.d the benchmark needs: the tests'

@@ -5,8 +5,8 @@
 #   make bench-host [QUICK=1]
 #
 # Builds the host benchmark programs (bench/host: the coroutine core of
-# $(BUILD)/lib/liblwswitch.a; bench/peers: Boost.Context, glibc ucontext,
-# pthreads), runs them on this machine and writes their CSV rows (no
+# $(BUILD)/lib/liblwswitch.a; bench/peers: Boost.Context, Boost.Fiber,
+# glibc ucontext, pthreads), runs them on this machine and writes their CSV rows (no
 # header line; kernel column "host") to $(BUILD)/bench/host.csv, then
 # prints the coroutine targets (same-run ratios) to stderr.  Each program
 # runs even when an earlier one failed; the target fails at the end if
@@ -23,7 +23,8 @@ HOST_BENCH_ARGS	= $(if $(filter-out 0,$(QUICK)),-q)
 # A program that hangs must not hang `make bench'.
 HOST_BENCH_TIMEOUT := 600
 HOST_BENCH_DEPS	:= $(TOP)/bench/host/hostutil.h $(wildcard $(TOP)/bench/common/*.h)
-HOST_BENCH_PROGS := $(addprefix $(HOST_BENCH_BIN)/lws-host-,coro boost ucontext pthread)
+HOST_BENCH_PROGS := $(addprefix $(HOST_BENCH_BIN)/lws-host-,coro boost ucontext pthread) \
+		    $(HOST_BENCH_BIN)/lws-boost-fiber
 
 .PHONY: bench-host bench-host-build
 
@@ -42,6 +43,15 @@ $(HOST_BENCH_BIN)/lws-host-boost: $(TOP)/bench/peers/boost/boost.cpp $(HOST_BENC
 	@mkdir -p $(@D)
 	$(HOST_BENCH_CXX) $(HOST_BENCH_CXXFLAGS) -I$(TOP)/include -o $@ $< \
 	  $(BUILD)/lib/liblwswitch.a -Wl,-Bstatic -lboost_context -Wl,-Bdynamic
+
+# Boost.Fiber, the coroutine core's like-for-like peer (a scheduler with
+# channels); static, so that the same build runs in the VM payload too.
+BOOST_FIBER_BUILD = $(HOST_BENCH_CXX) $(HOST_BENCH_CXXFLAGS) -static -o $@ $< \
+		    -lboost_fiber -lboost_context
+
+$(HOST_BENCH_BIN)/lws-boost-fiber: $(TOP)/bench/peers/boost/fiber.cpp $(HOST_BENCH_DEPS)
+	@mkdir -p $(@D)
+	$(BOOST_FIBER_BUILD)
 
 $(HOST_BENCH_BIN)/lws-host-ucontext: $(TOP)/bench/peers/ucontext/ucontext.c $(HOST_BENCH_DEPS)
 	@mkdir -p $(@D)
@@ -73,6 +83,8 @@ bench-host: $(HOST_BENCH_PROGS)
 	run $(HOST_BENCH_BIN)/lws-host-coro $(HOST_BENCH_ARGS) pingpong chan create; \
 	run $(HOST_BENCH_BIN)/lws-host-boost $(HOST_BENCH_ARGS); \
 	run $(HOST_BENCH_BIN)/lws-host-ucontext $(HOST_BENCH_ARGS); \
+	run $(HOST_BENCH_BIN)/lws-boost-fiber $(HOST_BENCH_ARGS) pingpong chan-pingpong; \
+	run $(HOST_BENCH_BIN)/lws-boost-fiber $(HOST_BENCH_ARGS) chan-pingpong-ws; \
 	turns() { \
 	  echo "bench-host: lws-host-coro and lws-host-boost taking turns" >&2; \
 	  : > $(HOST_BENCH_CSV).turns; i=0; \

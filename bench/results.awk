@@ -20,7 +20,7 @@ BEGIN {
 	# Display order: these first, then the rest as they appear.
 	ncase_pref = split("pingpong chan-pingpong chan-throughput create memory ring fanout", case_pref, " ")
 	MU = "µs"; DASH = "–"	# table.awk: ASCII, for printf's byte widths
-	nimpl_pref = split("threads-switchto threads-futex pthread-condvar coro go boost-context ucontext", impl_pref, " ")
+	nimpl_pref = split("threads-switchto threads-futex pthread-condvar coro go boost-fiber-sched boost-fiber-ws boost-context ucontext", impl_pref, " ")
 }
 
 FILENAME ~ /env\.txt$/ {
@@ -284,7 +284,7 @@ function insns_note(k, c1, i1, c2, i2, m,   a, b) {
 function join(a, b) { return a == "" ? b : b == "" ? a : a "; " b }
 function t_missing(issue, name, want, why) { t_add(issue, "-", name, DASH, want, "n/a", why) }
 
-function targets_eval(   ci, k, j, i, modes, any, a1, a2, a3, x, y, z, n, g, note, s, nvc, bad, run_k, run_q, el) {
+function targets_eval(   ci, k, j, i, modes, any, a1, a2, a3, a4, x, y, z, n, g, note, s, nvc, bad, run_k, run_q, el) {
 	N_T = 0
 	# issue 2: the module (pingpong rows, each VM boot).
 	any = 0
@@ -380,24 +380,28 @@ function targets_eval(   ci, k, j, i, modes, any, a1, a2, a3, x, y, z, n, g, not
 	}
 	if (!any) t_missing(3, "threads-switchto chan-pingpong ratios", "see issue 3", "no threads-switchto chan-pingpong rows")
 
-	# issue 4: the coroutine core (wherever its rows are).
-	a1 = a2 = a3 = 0
+	# issue 4, made like for like by issue 17: the core's bare switch
+	# against Boost.Context's, its scheduler yield against Boost.Fiber's,
+	# its channels against Boost.Fiber's (wherever both rows are).
+	a1 = a2 = a3 = a4 = 0
 	for (ci = 1; ci <= N_COLS; ci++) {
 		k = COLS[ci]
 		x = v(k, "pingpong", "coro", "ns_per_roundtrip")
-		# Each also over many short processes (bench/host/paired.awk).
-		a1 += t_ratio(4, k, "coro pingpong / boost-context pingpong", x, v(k, "pingpong", "boost-context", "ns_per_roundtrip"), "<=", 1.1, "")
-		t_paired(4, k, "the same, alternated processes", "pingpong", "coro", "boost_ratio_paired", 1.1,
-			 "lws-host-coro and lws-host-boost taking turns")
-		# And in alternating windows of one thread, split by whether the
-		# core's other hardware thread competed (lws-host-boost interleaved).
-		y = v(k, "pingpong", "coro", "busy_window_pct")
-		t_paired(4, k, "the same, interleaved windows", "pingpong", "coro", "boost_ratio_interleaved", 1.1,
-			 "one thread, " (y == "" ? "" : sprintf("%.0f %% of them on a busy core, ", y)) \
-			 "busy-core windows " (has(k, "pingpong", "coro", "boost_ratio_interleaved_busy") ? \
-			 sprintf("%.2f", v(k, "pingpong", "coro", "boost_ratio_interleaved_busy")) : "n/a"))
-		t_paired(4, k, "the same, interleaved windows on a quiet core", "pingpong", "coro",
-			 "boost_ratio_interleaved_quiet", 1.1, "windows whose integer burst ran at full speed")
+		a4 += t_ratio(17, k, "coro-ctx / boost-context pingpong (bare switch)", v(k, "pingpong", "coro-ctx", "ns_per_roundtrip"),
+			      v(k, "pingpong", "boost-context", "ns_per_roundtrip"), "<=", 1.0, "lwsw_ctx_switch() vs jump_fcontext() round trip")
+		a1 += t_ratio(17, k, "coro / boost-fiber-sched pingpong (scheduler yield)", x,
+			      v(k, "pingpong", "boost-fiber-sched", "ns_per_roundtrip"), "<=", 1.0, "two yields on one worker / one thread")
+		t_ratio(17, k, "coro / boost-fiber-sched chan-pingpong", v(k, "chan-pingpong", "coro", "ns_per_roundtrip"),
+			v(k, "chan-pingpong", "boost-fiber-sched", "ns_per_roundtrip"), "<=", 0.5, "unbuffered request/reply, one worker / one thread")
+		# The scheduler yield against the bare jump, and its turns and
+		# windows (bench/host/paired.awk, lws-host-boost interleaved):
+		# unlike things, kept for context.
+		y = v(k, "pingpong", "boost-context", "ns_per_roundtrip")
+		if (x != "" && y != "")
+			t_add(4, k, "coro / boost-context pingpong (not a target)", sprintf("%.2f", x / y), "-", "n/a",
+			      "scheduler yield vs bare switch" \
+			      (has(k, "pingpong", "coro", "boost_ratio_paired") ? sprintf("; turns %.2f", v(k, "pingpong", "coro", "boost_ratio_paired")) : "") \
+			      (has(k, "pingpong", "coro", "boost_ratio_interleaved") ? sprintf("; interleaved windows %.2f", v(k, "pingpong", "coro", "boost_ratio_interleaved")) : ""))
 		a2 += t_ratio(4, k, "coro chan-pingpong / coro pingpong", v(k, "chan-pingpong", "coro", "ns_per_roundtrip"), x, "<=", 8, "")
 		t_paired(4, k, "the same, alternated processes", "chan-pingpong", "coro", "pingpong_ratio_paired", 8,
 			 "each lws-host-coro process of the turns: its own two rows")
@@ -409,8 +413,8 @@ function targets_eval(   ci, k, j, i, modes, any, a1, a2, a3, x, y, z, n, g, not
 			      n + 0 < 100000 ? "fewer units than the target's N (QUICK)" : "")
 		}
 	}
-	if (!a1) t_missing(4, "coro pingpong / boost-context pingpong", "<= 1.1", "no column has both rows")
-	if (!a2) t_missing(4, "coro chan-pingpong / coro pingpong", "<= 8", "no column has both rows")
+	if (!a4) t_missing(17, "coro-ctx / boost-context pingpong (bare switch)", "<= 1.0", "no column has both rows")
+	if (!a1) t_missing(17, "coro / boost-fiber-sched pingpong (scheduler yield)", "<= 1.0", "no column has both rows")
 	if (!a3) t_missing(4, "RSS per idle coroutine", "<= 8 KiB at N=100000", "no memory coro row")
 
 	# issue 5: against Go (same VM boot), ring scaling, the run time.

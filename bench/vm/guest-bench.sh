@@ -54,6 +54,14 @@ lws-go ${QUICK:+-quick} -only env,chan-pingpong,chan-throughput,create,memory,ri
 progress "lws-go GOMAXPROCS=1"
 GOMAXPROCS=1 lws-go ${QUICK:+-quick} -only chan-pingpong | sed 's/^\([^,]*,[^,]*\),go,/\1,go-gomaxprocs1,/'
 
+# Boost.Fiber, the coroutine core's like-for-like peer, in the same boot:
+# scheduler yield and channels on one thread, then channels on its work
+# stealing scheduler over every vCPU (a process of its own).
+progress "lws-boost-fiber"
+lws-boost-fiber ${QUICK:+-q} vm pingpong chan-pingpong
+progress "lws-boost-fiber work stealing"
+lws-boost-fiber ${QUICK:+-q} vm chan-pingpong-ws
+
 # The headline pair again, the two programs taking turns one repetition at
 # a time: the host's speed drifts within a boot (by up to 2x over minutes
 # here), and the rows above come from programs run minutes apart.  Rows

@@ -82,6 +82,9 @@ v=$(first /sys/module/lwswitch/srcversion) && put module_srcversion "$v"
 
 if [ "$role" = host ]; then
 	v=$(gcc --version 2> /dev/null | head -n 1) && [ -n "$v" ] && put cc "$v"
+	# The Boost the peers are built with (bench/peers/boost).
+	v=$(dpkg-query -W -f '${Version}' libboost-fiber-dev 2> /dev/null) && [ -n "$v" ] &&
+		put boost "libboost-fiber-dev $v, libboost-context-dev $(dpkg-query -W -f '${Version}' libboost-context-dev 2> /dev/null)"
 	# The Go the peer is built with (bench/peers/go/build.sh).
 	here=$(cd "$(dirname "$0")" && pwd)
 	go=${GO:-$(sh "$here/../../scripts/go-tool" 2> /dev/null)} &&

@@ -9,8 +9,9 @@
  *   straight back (2 jumps; each saves the callee-saved registers, MXCSR
  *   and the x87 control word, as lwsw_ctx_switch() does).  Boost's own
  *   performance page measures this ("~9 ns / 19 cycles").
- *   pingpong, impl boost-fiber: the same round trip through the public
- *   boost::context::fiber API (resume() both ways; fixedsize_stack).
+ *   pingpong, impl boost-context-fiber: the same round trip through the
+ *   public boost::context::fiber API (resume() both ways; fixedsize_stack):
+ *   still no scheduler (Boost.Fiber's scheduler is lws-boost-fiber's).
  * Each with cpu_ns_per_roundtrip beside it.  libboost_context is linked
  * statically, as liblwswitch is into the lwswitch programs (no PLT call).
  *
@@ -239,7 +240,7 @@ int main(int argc, char **argv)
 					  c = std::move(c).resume();
 				  return std::move(c);
 			  });
-	measure("boost-fiber", pp_fiber, host_n(10000000));
+	measure("boost-context-fiber", pp_fiber, host_n(10000000));
 	/* Both contexts stay suspended in their loops; the process ends. */
 	std::_Exit(0);
 }
