@@ -115,6 +115,7 @@ check: deps
 	@$(MAKE) --no-print-directory vm-test KERNEL=6.1 || true
 	@$(MAKE) --no-print-directory vm-test KERNEL=6.12 || true
 	@$(MAKE) --no-print-directory vm-test-modes || true
+	@$(MAKE) --no-print-directory vm-test-users || true
 	@$(TOP)/tests/tap/summarize $(RESULTS)
 
 # The VM suite once more on each kernel in the SWITCHTO mode that is not
@@ -126,6 +127,15 @@ vm-test-modes:
 	  VM_INSMOD_ARGS=handoff=block || true
 	@$(MAKE) --no-print-directory vm-test KERNEL=6.12 VM_RUN=6.12-yield \
 	  VM_INSMOD_ARGS=handoff=yield || true
+
+# The VM suite once more on each kernel as an unprivileged user in the
+# device's group (tests/vm/run-vm --user): what a user the README gives
+# access gets.  Tests that need root (the module's debugfs counters and
+# parameters, other uids, cgroups) skip themselves and say so.
+.PHONY: vm-test-users
+vm-test-users:
+	@$(MAKE) --no-print-directory vm-test KERNEL=6.1 VM_RUN=6.1-user VM_ARGS='--user 1000' || true
+	@$(MAKE) --no-print-directory vm-test KERNEL=6.12 VM_RUN=6.12-user VM_ARGS='--user 1000' || true
 
 # The same with every core kept busy by another process for the whole
 # run (tests/tap/with-load): no test may depend on an idle machine.

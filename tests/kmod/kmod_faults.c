@@ -142,6 +142,7 @@ TEST(target_exits_during_handoff)
 	int fd = lwsw_open(), me, status, r;
 	long members0 = lwsw_stat("members");
 
+	LWSW_NEED_ROOT("reads the module's debugfs counters");
 	ASSERT_LE(0, fd);
 	me = lwsw_register(fd);
 	ASSERT_LT(0, me);
@@ -282,6 +283,7 @@ TEST(fd_closed_while_members_blocked)
 	long domains0 = lwsw_stat("domains");
 	int fd = lwsw_open(), fd2, me;
 
+	LWSW_NEED_ROOT("reads the module's debugfs counters");
 	lwsw_catch_usr1();
 	ASSERT_LE(0, fd);
 	fd2 = dup(fd);
@@ -416,6 +418,7 @@ TEST(fork_of_registered_thread)
 	pthread_t th;
 	long members0 = lwsw_stat("members");
 
+	LWSW_NEED_ROOT("reads the module's debugfs counters");
 	f.fd = lwsw_open();
 	ASSERT_LE(0, f.fd);
 	f.main_handle = lwsw_register(f.fd);

@@ -668,10 +668,13 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	static struct peer_arg pa[2][NPEERS];
 	pthread_t ft[NFUZZ], pt[2][NPEERS], dt;
 	long domains0, members0;
+	bool counters;
 	unsigned long last[NFUZZ] = { 0 }, total = 0;
 	int stuck[NFUZZ] = { 0 };
 	uint64_t t_end;
 
+	/* The counters are root's (debugfs): as anyone else, no leak check. */
+	counters = geteuid() == 0;
 	seed = env_u64("LWSW_FUZZ_SEED", FUZZ_SEED_DEFAULT);
 	fuzz_seconds = (int)env_u64("LWSW_FUZZ_SECONDS", FUZZ_SECONDS_DEFAULT);
 	ksft_print_msg("fuzz: seed %#llx (LWSW_FUZZ_SEED), %d s (LWSW_FUZZ_SECONDS)\n",
@@ -681,8 +684,10 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	domains0 = lwsw_stat("domains");
 	members0 = lwsw_stat("members");
-	ASSERT_LE(0, domains0);
-	ASSERT_LE(0, members0);
+	if (counters) {
+		ASSERT_LE(0, domains0);
+		ASSERT_LE(0, members0);
+	}
 
 	for (int d = 0; d < 2; d++) {
 		doms[d].fd = lwsw_open();
@@ -785,6 +790,10 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	/* Everything closed and exited: the module is back where it was. */
 	close(doms[0].fd);
 	close(doms[1].fd);
+	if (!counters) {
+		TH_LOG("not root: the module's counters were not checked");
+		return;
+	}
 	EXPECT_EQ(domains0, lwsw_stat_settles("domains", domains0));
 	EXPECT_EQ(members0, lwsw_stat_settles("members", members0));
 }

@@ -413,12 +413,15 @@ FIXTURE_TEARDOWN(stress)
 TEST_F_TIMEOUT(stress, run, 3600)
 {
 	long st0[NSTATS], st1[NSTATS], domains0, members0;
+	bool counters;
 	unsigned long signals = 0, stops = 0, kills = 0;
 	unsigned long sent = 0, got = 0, dropped = 0;
 	int alive, seconds, status;
 	uint64_t rng, t0, t_end, kill_at[MAXKILLS];
 	int nkills;
 
+	/* The counters are root's (debugfs): as anyone else, no leak check. */
+	counters = geteuid() == 0;
 	seed = env_u64("LWSW_STRESS_SEED", SEED_DEFAULT);
 	seconds = (int)env_u64("LWSW_STRESS_SECONDS", SECONDS_DEFAULT);
 	rng = seed;
@@ -429,7 +432,8 @@ TEST_F_TIMEOUT(stress, run, 3600)
 	ASSERT_NE(MAP_FAILED, S);
 	domains0 = lwsw_stat("domains");
 	members0 = lwsw_stat("members");
-	ASSERT_LE(0, members0);
+	if (counters)
+		ASSERT_LE(0, members0);
 	for (unsigned int i = 0; i < NSTATS; i++)
 		st0[i] = lwsw_stat(stat_names[i]);
 	for (int d = 0; d < NDOM; d++) {
@@ -549,6 +553,10 @@ TEST_F_TIMEOUT(stress, run, 3600)
 	/* Counters: back to zero, and they moved as much as we counted. */
 	for (int d = 0; d < NDOM; d++)
 		close(dom_fd[d]);
+	if (!counters) {
+		TH_LOG("not root: the module's counters were not checked");
+		return;
+	}
 	EXPECT_EQ(domains0, lwsw_stat_settles("domains", domains0));
 	EXPECT_EQ(members0, lwsw_stat_settles("members", members0));
 	for (unsigned int i = 0; i < NSTATS; i++)

@@ -113,6 +113,7 @@ TEST(device_belongs_to_a_group)
 	struct stat st;
 	pid_t pid;
 
+	LWSW_NEED_ROOT("becomes other users");
 	ASSERT_EQ(0, stat(LWSW_DEV, &st));
 	/* The rule's mode and group, not the 0666 the module once set. */
 	EXPECT_EQ(0660, st.st_mode & 07777);
@@ -287,6 +288,7 @@ TEST_F(user_limits, one_user_cannot_starve_another)
 	pid_t a, b;
 	int i;
 
+	LWSW_NEED_ROOT("becomes other users and writes the module's parameters");
 	ASSERT_EQ(0, lwsw_write_file(LWSW_PARAM("max_user_domains"), "4"));
 	ASSERT_EQ(0, lwsw_write_file(LWSW_PARAM("max_user_members"), "6"));
 
@@ -412,6 +414,7 @@ FIXTURE(memcg) {
 
 FIXTURE_SETUP(memcg)
 {
+	LWSW_NEED_ROOT("mounts a memory cgroup");
 	self->domains = lwsw_stat("domains");
 	self->members = lwsw_stat("members");
 	if (access(CGROOT "/cgroup.controllers", F_OK)) {
@@ -443,6 +446,7 @@ TEST_F(memcg, registrations_fail_inside_the_limit_only)
 	int i, fd, enomem = 0, other = 0;
 	pid_t pid;
 
+	LWSW_NEED_ROOT("mounts a memory cgroup");
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
@@ -616,11 +620,13 @@ static void crowd_run(struct __test_metadata *_metadata, int unregister)
 
 TEST(crowded_domain_target_exits)
 {
+	LWSW_NEED_ROOT("reads the module's debugfs counters");
 	crowd_run(_metadata, 0);
 }
 
 TEST(crowded_domain_target_unregisters)
 {
+	LWSW_NEED_ROOT("reads the module's debugfs counters");
 	crowd_run(_metadata, 1);
 }
 
@@ -631,6 +637,7 @@ TEST(ftrace_hook_is_permanent)
 	struct lwswitch_info info = { 0 };
 	int fd = lwsw_open();
 
+	LWSW_NEED_ROOT("writes kernel.ftrace_enabled");
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, lwsw_ioctl(fd, LWSWITCH_IOC_INFO, &info));
 	close(fd);

@@ -110,6 +110,19 @@ static inline uint64_t lwsw_now_ns(void)
 }
 
 /* One counter of the debugfs "stats" file, or -1 if unreadable. */
+/*
+ * The module's counters are in debugfs (root's), and its parameters are
+ * writable by root only; a test that reads or writes them, becomes other
+ * users or mounts a cgroup needs root.  As anyone else (tests/vm/run-vm
+ * --user: the suite as a member of the device's group) it is skipped,
+ * saying why, and the rest of the suite runs.
+ */
+#define LWSW_NEED_ROOT(why)						\
+	do {								\
+		if (geteuid() != 0)					\
+			SKIP(return, "needs root: " why);		\
+	} while (0)
+
 static inline long lwsw_stat(const char *name)
 {
 	char key[64];
