@@ -9,6 +9,7 @@
 #   make bench      install what is needed, run the benchmark (KERNEL=6.12 by
 #                   default, KERNEL=6.1 or KERNEL=both)
 #   make vm-test KERNEL=6.1|6.12
+#   make examples   build examples/; make check-examples runs them
 #   make check-loaded  make check while one CPU-bound process per core runs
 #   make distcheck  clone HEAD into an empty directory, make bench QUICK=1 there
 #   make check-debug  the VM suite and a long fault/stress/fuzz campaign on a
@@ -76,6 +77,7 @@ include kmod/kmod.mk
 -include lib/lib.mk
 -include tests/lib/hardening.mk
 -include lib/coro/coro.mk
+-include examples/examples.mk
 -include tests/vm/vm.mk
 -include tests/debug/debug.mk
 -include bench/bench.mk
