@@ -135,7 +135,7 @@ enum lws_stat {
 	LWS_STAT_RESUME_WOKE,		/* resume found the target blocked */
 	LWS_STAT_RESUME_TOKEN,		/* resume left a pending token */
 	LWS_STAT_RESUME_RUNNABLE,	/* resume found a runnable waiter */
-	LWS_STAT_YIELD,			/* yield_to() gave our CPU away */
+	LWS_STAT_YIELD,			/* yield_to() said it yielded (> 0) */
 	LWS_STAT_YIELD_DECLINED,	/* yield_to() refused */
 	LWS_STAT_YIELD_BLOCKED,		/* runnable waiter back without a token */
 	LWS_STAT_SAME_CPU,		/* SWITCHTO target queued on our CPU */

@@ -74,7 +74,7 @@ MODULE_PARM_DESC(placement,
  * 6.6).  EEVDF's yield_task_fair() forfeits the caller's slice on every
  * yield, so beside any CPU-bound thread a yielding pair's virtual time
  * runs ahead and the pair starves; there a SWITCHTO sleeps by default
- * (README, "The directed hand-off").
+ * (docs/design.md, "The directed hand-off").
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
 #define LWS_HANDOFF_DEFAULT	LWS_HANDOFF_BLOCK

@@ -149,8 +149,10 @@ static void lws_ftrace_unregister(void) { }
  * lws_place_init - choose and set up the placement mechanism.
  * @requested: an enum lwswitch_placement, or -1 for the best available.
  *
- * Return: 0, or -EINVAL when @requested is unknown or unavailable on this
- * kernel.  With -1, a failed ftrace set-up falls back to plain wake-ups.
+ * Return: 0, or -EINVAL when @requested is unknown, or is
+ * LWSWITCH_PLACE_CURRENT_CPU on a kernel outside 6.6 to 6.12.  An ftrace
+ * hook that cannot be set up (asked for, or chosen by -1) falls back to
+ * plain wake-ups with a warning; lws_placement says what is in force.
  */
 int lws_place_init(int requested)
 {

@@ -71,8 +71,9 @@ TRACE_EVENT(lwswitch_unblock,
 );
 
 /*
- * A runnable waiter gave its CPU to @target with yield_to(); @ret is what
- * yield_to() returned (> 0: yielded; 0 or < 0: declined).
+ * A runnable waiter asked yield_to() to give its CPU to @target; @ret is
+ * what it returned (> 0: the scheduler took the hint, which does not
+ * prove @target ran first; 0 or < 0: declined).
  */
 TRACE_EVENT(lwswitch_yield,
 	TP_PROTO(u32 handle, u32 target, pid_t target_pid, int ret),
