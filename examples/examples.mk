@@ -86,6 +86,7 @@ check-examples:
 	  $(MAKE) --no-print-directory examples example-tests
 	@$(STEP) $(RESULTS)/host-examples build-pkg-config \
 	  $(MAKE) --no-print-directory examples-pkg-config
+	@$(STEP) $(RESULTS)/host-examples readme-example $(TOP)/examples/check-readme $(TOP)
 	@for e in $(EXAMPLES); do \
 	  $(call run_test,native,$(RESULTS)/host-examples,$(EXAMPLE_TIMEOUT)) \
 	    $(EXAMPLE_TEST_DIR)/example-$$e; \
