@@ -27,6 +27,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ftrace.h>
+#include <linux/jiffies.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
@@ -79,10 +80,31 @@ static void lws_wake_current_cpu(struct task_struct *p) { wake_up_process(p); }
 static DEFINE_PER_CPU(struct task_struct *, lws_wakee);
 static bool lws_ftrace_registered;
 
-/* Stands in for select_task_rq_fair() for lwswitch wake-ups. */
+/*
+ * Stands in for select_task_rq_fair() for lwswitch wake-ups.  It keeps the
+ * one piece of bookkeeping the original does for the waker before it
+ * chooses: the wake_wide() statistics of record_wakee() (private to
+ * kernel/sched/fair.c; the fields are the task's own, decayed once a
+ * second), so that the waker's later plain wake-ups are placed as though
+ * this one had gone the normal way.  What it leaves out is the choice
+ * itself, including the idle-sibling search and the hint that search
+ * leaves in p->recent_used_cpu (docs/design.md, "Placement per kernel").
+ */
 static int notrace lws_select_this_cpu(struct task_struct *p, int prev_cpu,
 				       int wake_flags)
 {
+#ifdef CONFIG_SMP
+	struct task_struct *waker = current;
+
+	if (time_after(jiffies, waker->wakee_flip_decay_ts + HZ)) {
+		waker->wakee_flips >>= 1;
+		waker->wakee_flip_decay_ts = jiffies;
+	}
+	if (waker->last_wakee != p) {
+		waker->last_wakee = p;
+		waker->wakee_flips++;
+	}
+#endif
 	return raw_smp_processor_id();
 }
 
