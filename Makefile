@@ -14,6 +14,9 @@
 #   make distcheck  clone HEAD into an empty directory, make bench QUICK=1 there
 #   make check-debug  the VM suite and a long fault/stress/fuzz campaign on a
 #                   lockdep+KASAN+kmemleak kernel built from linux-source-6.1
+#   make man        the man pages, generated from the headers' kernel-doc, in
+#                   build/man/ (make check-man checks them; make install
+#                   installs them)
 #   make install PREFIX=... DESTDIR=...
 #
 # The kernel build reads ./Kbuild, not this file.  Each part of the tree
@@ -77,6 +80,7 @@ include kmod/kmod.mk
 -include lib/lib.mk
 -include tests/lib/hardening.mk
 -include lib/coro/coro.mk
+-include man/man.mk
 -include examples/examples.mk
 -include tests/vm/vm.mk
 -include tests/debug/debug.mk

@@ -61,7 +61,13 @@
 extern "C" {
 #endif
 
-/* The library's version (the file VERSION at the top of the tree). */
+/**
+ * DOC: Version
+ *
+ * LWSW_VERSION_MAJOR, LWSW_VERSION_MINOR and LWSW_VERSION_PATCH give the
+ * library's version to the preprocessor: the file VERSION at the top of
+ * the tree.
+ */
 #define LWSW_VERSION_MAJOR	0
 #define LWSW_VERSION_MINOR	1
 #define LWSW_VERSION_PATCH	0
@@ -71,32 +77,36 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 /**
- * lwsw_init() - set the library up (idempotent).
+ * lwsw_init() - set the library up (idempotent)
  *
- * Chooses the backend once per process: with LWSW_BACKEND unset or empty,
- * "switchto" when /dev/lwswitch opens and the module serves what the
- * library needs (API version 1's commands and LWSWITCH_FEAT_TIMEOUT, read
- * from LWSWITCH_IOC_INFO: a newer module is used as well), else
- * "futex"; LWSW_BACKEND=futex forces the futex backend; LWSW_BACKEND=switchto
- * requires the module.  Every other function calls it lazily; calling it
- * first only makes errors visible.  Thread-safe; after fork() the child
- * chooses again on its next call (it never shares the parent's domain).
+ * Description: Chooses the backend once per process: with LWSW_BACKEND
+ * unset or empty, "switchto" when /dev/lwswitch opens and the module
+ * serves what the library needs (API version 1's commands and
+ * LWSWITCH_FEAT_TIMEOUT, read from LWSWITCH_IOC_INFO: a newer module is
+ * used as well), else "futex"; LWSW_BACKEND=futex forces the futex
+ * backend; LWSW_BACKEND=switchto requires the module.  Every other
+ * function calls it lazily; calling it first only makes errors visible.
+ * Thread-safe; after fork() the child chooses again on its next call (it
+ * never shares the parent's domain).
  *
  * Return: 0, or
  *   -EINVAL  LWSW_BACKEND holds an unknown value (the automatic choice is
  *            made anyway);
  *   -errno   of open() or of LWSWITCH_IOC_INFO (-ENOENT: no module;
- *            -EPROTO: the module lacks a feature the library needs)
- *            when LWSW_BACKEND=switchto was asked for; the futex backend
- *            is used.  Without LWSW_BACKEND these are not errors: the
- *            futex backend is chosen and 0 returned.
+ *            -EACCES: the caller may not open the device; -EPROTO: the
+ *            module lacks a feature the library needs) when
+ *            LWSW_BACKEND=switchto was asked for; the futex backend is
+ *            used.  Without LWSW_BACKEND these are not errors: the futex
+ *            backend is chosen and 0 returned.
  */
 int lwsw_init(void);
 
 /**
- * lwsw_backend() - the backend in use: "switchto" or "futex".
+ * lwsw_backend() - the backend in use
  *
- * Calls lwsw_init() if needed.  Never NULL; the string is static.
+ * Description: Calls lwsw_init() if needed.
+ *
+ * Return: "switchto" or "futex"; never NULL, the string is static.
  */
 const char *lwsw_backend(void);
 
@@ -104,26 +114,41 @@ const char *lwsw_backend(void);
 /* Threads                                                             */
 /* ------------------------------------------------------------------ */
 
+/**
+ * typedef lwsw_thread_t - a thread of lwsw_thread_create()
+ *
+ * A plain pthread_t.
+ */
 typedef pthread_t lwsw_thread_t;
 
 /**
- * lwsw_thread_create() - start a thread running @fn(@arg).
+ * lwsw_thread_create() - start a thread running @fn(@arg)
+ * @t: where the new thread's identifier is stored.
+ * @fn: the thread's function; its return value is the thread's result.
+ * @arg: the argument passed to @fn.
  *
  * A plain pthread whose library state (its parker, its registration with
  * /dev/lwswitch) is set up before @fn runs, so its first hand-off costs
  * nothing extra.  Plain pthread_create() threads work too (set up lazily).
  *
- * Return: 0 and *@t set, or -EINVAL (@t or @fn NULL), -EAGAIN (no
- * resources for a thread), -ENOMEM.
+ * Return: 0 and *@t set, or
+ *   -EINVAL  @t or @fn NULL;
+ *   -EAGAIN  no resources for a thread;
+ *   -ENOMEM  no memory.
  */
 int lwsw_thread_create(lwsw_thread_t *t, void *(*fn)(void *), void *arg);
 
 /**
- * lwsw_thread_join() - wait for thread @t to end; *@ret gets its result
- * when @ret is not NULL.
+ * lwsw_thread_join() - wait for a thread to end
+ * @t: the thread to wait for.
+ * @ret: if not NULL, receives the thread's result.
  *
- * Return: 0, or -EDEADLK (@t is the caller, or a join cycle), -EINVAL (not
- * joinable, or already being joined), -ESRCH (no such thread).
+ * Waits for thread @t to end; *@ret gets its result when @ret is not NULL.
+ *
+ * Return: 0, or
+ *   -EDEADLK  @t is the caller, or a join cycle;
+ *   -EINVAL   @t is not joinable, or already being joined;
+ *   -ESRCH    no such thread.
  */
 int lwsw_thread_join(lwsw_thread_t t, void **ret);
 
@@ -131,32 +156,46 @@ int lwsw_thread_join(lwsw_thread_t t, void **ret);
 /* Channels                                                            */
 /* ------------------------------------------------------------------ */
 
+/**
+ * typedef lwsw_chan_t - a channel
+ *
+ * Opaque: made by lwsw_chan_make(), freed by lwsw_chan_free().
+ */
 typedef struct lwsw_chan lwsw_chan_t;
 
-/* The largest element a channel carries (Go's limit too). */
+/**
+ * LWSW_CHAN_ELEM_MAX - the largest element a channel carries
+ *
+ * In bytes; Go's limit too.
+ */
 #define LWSW_CHAN_ELEM_MAX	65536u
 
 /**
- * lwsw_chan_make() - create a channel of elements of @elem_size bytes and
- * room for @cap buffered elements (@cap 0: unbuffered, every send waits
- * for its receiver).
+ * lwsw_chan_make() - create a channel
+ * @ch: receives the new channel.
+ * @elem_size: the size of an element in bytes, at most LWSW_CHAN_ELEM_MAX;
+ *	may be 0 (a channel of events; element pointers may then be NULL
+ *	everywhere).
+ * @cap: room for @cap buffered elements; 0: unbuffered, every send waits
+ *	for its receiver.
  *
- * @elem_size may be 0 (a channel of events; element pointers may then be
- * NULL everywhere).
+ * Creates a channel of elements of @elem_size bytes and room for @cap
+ * buffered elements.
+ *
+ * Concurrency: the new channel is private to the caller until it hands
+ * the pointer to other threads (by any means that orders memory).
  *
  * Return: 0 and *@ch set, or
  *   -EINVAL  @ch is NULL, @elem_size > LWSW_CHAN_ELEM_MAX, or
  *            @elem_size * @cap overflows or exceeds PTRDIFF_MAX
  *            (*@ch untouched);
  *   -ENOMEM  the buffer (a representable size) could not be allocated.
- *
- * Concurrency: the new channel is private to the caller until it hands
- * the pointer to other threads (by any means that orders memory).
  */
 int lwsw_chan_make(lwsw_chan_t **ch, size_t elem_size, size_t cap);
 
 /**
- * lwsw_chan_free() - free channel @ch (NULL: nothing).
+ * lwsw_chan_free() - free a channel
+ * @ch: the channel; NULL: nothing.
  *
  * The channel must not be in use.  A thread or coroutine still blocked on
  * it is detected: nothing is freed and -EBUSY returned (close the channel
@@ -166,16 +205,19 @@ int lwsw_chan_make(lwsw_chan_t **ch, size_t elem_size, size_t cap);
  * that is undefined behaviour.  Elements still buffered are dropped.  Not
  * a close.
  *
- * Return: 0 (freed, or @ch NULL), or -EBUSY (someone is blocked on @ch;
- * nothing done).
- *
  * Concurrency: must not run concurrently with anything on @ch; every other
  * use must happen-before it (e.g. join the threads that used it).
+ *
+ * Return: 0 (freed, or @ch NULL), or
+ *   -EBUSY  someone is blocked on @ch; nothing done.
  */
 int lwsw_chan_free(lwsw_chan_t *ch);
 
 /**
- * lwsw_chan_send() - send the element at @elem (@elem_size bytes copied).
+ * lwsw_chan_send() - send an element
+ * @ch: the channel.
+ * @elem: the element to send (the channel's elem_size bytes are copied);
+ *	may be NULL when elem_size is 0.
  *
  * Blocks until a receiver takes the element (hand-off straight into a
  * blocked receiver's buffer when one waits; receivers are served FIFO) or
@@ -183,64 +225,112 @@ int lwsw_chan_free(lwsw_chan_t *ch);
  * Blocked senders are served FIFO.  When a receiver was blocked it is woken
  * before the call returns.
  *
+ * Concurrency: with any operation but lwsw_chan_free() on @ch.  Memory
+ * ordering: everything the sender did before the send happens-before the
+ * matching receive returns.  Blocking: yes (unbuffered: until a receiver
+ * takes the element; buffered: while the buffer is full).
+ *
  * Return: 0, or
  *   -EINVAL  @ch NULL, or @elem NULL while elem_size > 0;
  *   -EPIPE   the channel is closed, or was closed while the caller waited
  *            (the element was not sent);
  *   -ENOSPC  (switchto backend) the caller could not join the domain:
- *            the module's member limit is reached.
- *
- * Concurrency: with any operation but lwsw_chan_free() on @ch.  Memory
- * ordering: everything the sender did before the send happens-before the
- * matching receive returns.  Blocking: yes (unbuffered: until a receiver
- * takes the element; buffered: while the buffer is full).
+ *            the module's member limit is reached;
+ *   -ENOMEM  (switchto backend) the caller could not join the domain: no
+ *            memory for the membership, or the caller's memory cgroup is
+ *            at its limit.
  */
 int lwsw_chan_send(lwsw_chan_t *ch, const void *elem);
 
 /**
- * lwsw_chan_recv() - receive an element into @elem.
+ * lwsw_chan_recv() - receive an element
+ * @ch: the channel.
+ * @elem: where the element goes (the channel's elem_size bytes); may be
+ *	NULL when elem_size is 0.
  *
  * Takes the oldest buffered element, or the element of the first blocked
  * sender, or blocks until a sender comes.  A closed channel delivers its
  * buffered elements first and only then reports -EPIPE.
- *
- * Return: 0 and the element in @elem, or
- *   -EINVAL  @ch NULL, or @elem NULL while elem_size > 0;
- *   -EPIPE   the channel is closed and empty; @elem is zeroed;
- *   -ENOSPC  as lwsw_chan_send().
  *
  * Concurrency: with any operation but lwsw_chan_free() on @ch.  Memory
  * ordering: the receive returns after, and sees everything before, the
  * matching send (or the close, for -EPIPE); for a buffered channel, the
  * k-th receive happens-before the (k+cap)-th send completes.  Blocking:
  * while the channel is empty and open.
+ *
+ * Return: 0 and the element in @elem, or
+ *   -EINVAL  @ch NULL, or @elem NULL while elem_size > 0;
+ *   -EPIPE   the channel is closed and empty; @elem is zeroed;
+ *   -ENOSPC  as lwsw_chan_send();
+ *   -ENOMEM  as lwsw_chan_send().
  */
 int lwsw_chan_recv(lwsw_chan_t *ch, void *elem);
 
 /**
- * lwsw_chan_try_send() / lwsw_chan_try_recv() - never block.
+ * lwsw_chan_try_send() - send an element, never block
+ * @ch: the channel.
+ * @elem: the element to send, as for lwsw_chan_send().
  *
- * Return: as lwsw_chan_send()/lwsw_chan_recv(), and -EAGAIN when the call
- * would have blocked (nothing sent; @elem untouched by try_recv).
+ * As lwsw_chan_send(), but when the send would block nothing is sent and
+ * -EAGAIN returned.
+ *
+ * Return: as lwsw_chan_send(), and
+ *   -EAGAIN  the call would have blocked (nothing sent).
  */
 int lwsw_chan_try_send(lwsw_chan_t *ch, const void *elem);
+
+/**
+ * lwsw_chan_try_recv() - receive an element, never block
+ * @ch: the channel.
+ * @elem: where the element goes, as for lwsw_chan_recv().
+ *
+ * As lwsw_chan_recv(), but when the receive would block nothing is
+ * received and -EAGAIN returned.
+ *
+ * Return: as lwsw_chan_recv(), and
+ *   -EAGAIN  the call would have blocked (@elem untouched).
+ */
 int lwsw_chan_try_recv(lwsw_chan_t *ch, void *elem);
 
 /**
- * lwsw_chan_send_timeout() / lwsw_chan_recv_timeout() - block at most
- * @timeout_ns nanoseconds (< 0: forever, as lwsw_chan_send/recv; 0: one
- * attempt that never blocks, reported -ETIMEDOUT, not -EAGAIN).
+ * lwsw_chan_send_timeout() - send an element, block at most a given time
+ * @ch: the channel.
+ * @elem: the element to send, as for lwsw_chan_send().
+ * @timeout_ns: the longest time to block, in nanoseconds; < 0: forever, as
+ *	lwsw_chan_send(); 0: one attempt that never blocks, reported
+ *	-ETIMEDOUT, not -EAGAIN.
  *
- * Return: as lwsw_chan_send()/lwsw_chan_recv(), and -ETIMEDOUT when the time
- * ran out first (nothing sent; @elem untouched by recv).
+ * As lwsw_chan_send(), blocking at most @timeout_ns nanoseconds.
+ *
+ * Return: as lwsw_chan_send(), and
+ *   -ETIMEDOUT  the time ran out first (nothing sent).
  */
 int lwsw_chan_send_timeout(lwsw_chan_t *ch, const void *elem, int64_t timeout_ns);
+
+/**
+ * lwsw_chan_recv_timeout() - receive an element, block at most a given time
+ * @ch: the channel.
+ * @elem: where the element goes, as for lwsw_chan_recv().
+ * @timeout_ns: the longest time to block, in nanoseconds; < 0: forever, as
+ *	lwsw_chan_recv(); 0: one attempt that never blocks, reported
+ *	-ETIMEDOUT, not -EAGAIN.
+ *
+ * As lwsw_chan_recv(), blocking at most @timeout_ns nanoseconds.
+ *
+ * Return: as lwsw_chan_recv(), and
+ *   -ETIMEDOUT  the time ran out first (@elem untouched).
+ */
 int lwsw_chan_recv_timeout(lwsw_chan_t *ch, void *elem, int64_t timeout_ns);
 
 /**
- * lwsw_chan_sendrecv() - the request/reply shape in one call: send @out on
- * @tx (as lwsw_chan_send), then receive from @rx into @in (as
- * lwsw_chan_recv).
+ * lwsw_chan_sendrecv() - send a request, then receive the reply
+ * @tx: the channel to send on.
+ * @out: the element to send on @tx (as lwsw_chan_send()).
+ * @rx: the channel to receive from; may be @tx.
+ * @in: where the element received from @rx goes (as lwsw_chan_recv()).
+ *
+ * The request/reply shape in one call: send @out on @tx (as
+ * lwsw_chan_send()), then receive from @rx into @in (as lwsw_chan_recv()).
  *
  * When the send hands @out to a blocked receiver and the receive then has
  * to block, the receiver is woken and the caller blocked in one step: one
@@ -259,38 +349,56 @@ int lwsw_chan_recv_timeout(lwsw_chan_t *ch, void *elem, int64_t timeout_ns);
  *                channel's elem_size > 0 (nothing sent);
  *   -EPIPE       @tx is closed (nothing sent, nothing received);
  *   -ECONNRESET  @out was sent, but @rx is closed and empty (@in zeroed);
- *   -ENOSPC      as lwsw_chan_send().
+ *   -ENOSPC      as lwsw_chan_send() (nothing sent);
+ *   -ENOMEM      as lwsw_chan_send() (nothing sent).
  */
 int lwsw_chan_sendrecv(lwsw_chan_t *tx, const void *out, lwsw_chan_t *rx, void *in);
 
 /**
- * lwsw_chan_close() - close @ch: no more sends.
+ * lwsw_chan_close() - close a channel: no more sends
+ * @ch: the channel.
  *
  * Every blocked receiver is woken and gets -EPIPE (zeroed element); every
  * blocked sender is woken and gets -EPIPE (its element not sent; Go
  * panics here).  Buffered elements stay receivable.
  *
- * Return: 0, or -EINVAL (@ch NULL), -EPIPE (already closed).
- *
  * Concurrency: with any operation but lwsw_chan_free() on @ch; of two
  * concurrent closes exactly one returns 0.  Memory ordering: the close
  * happens-before every receive that returns -EPIPE because of it and every
  * send that fails because of it.  Never blocks (beyond the channel lock).
+ *
+ * Return: 0, or
+ *   -EINVAL  @ch NULL;
+ *   -EPIPE   already closed.
  */
 int lwsw_chan_close(lwsw_chan_t *ch);
 
 /**
- * lwsw_chan_len() / lwsw_chan_cap() - buffered elements now / capacity.
+ * lwsw_chan_len() - the number of elements buffered now
+ * @ch: the channel; NULL gives 0.
  *
- * len is a snapshot (other threads may change it at once); it orders no
- * memory (a relaxed load).  NULL gives 0.  Never blocks, takes no lock.
+ * A snapshot (other threads may change it at once); it orders no memory
+ * (a relaxed load).  Never blocks, takes no lock.
+ *
+ * Return: the number of buffered elements, 0 for NULL.
  */
 size_t lwsw_chan_len(const lwsw_chan_t *ch);
+
+/**
+ * lwsw_chan_cap() - the capacity of a channel
+ * @ch: the channel; NULL gives 0.
+ *
+ * Never blocks, takes no lock.
+ *
+ * Return: the capacity given to lwsw_chan_make(), 0 for NULL.
+ */
 size_t lwsw_chan_cap(const lwsw_chan_t *ch);
 
 /**
- * lwsw_chan_elem_size() - the element size given to lwsw_chan_make()
- * (NULL gives 0).
+ * lwsw_chan_elem_size() - the element size of a channel
+ * @ch: the channel; NULL gives 0.
+ *
+ * Return: the element size given to lwsw_chan_make(), 0 for NULL.
  */
 size_t lwsw_chan_elem_size(const lwsw_chan_t *ch);
 
@@ -298,14 +406,24 @@ size_t lwsw_chan_elem_size(const lwsw_chan_t *ch);
 /* Select                                                              */
 /* ------------------------------------------------------------------ */
 
+/**
+ * LWSW_SEND - &struct lwsw_case.op of a case that sends
+ */
 #define LWSW_SEND	1
+/**
+ * LWSW_RECV - &struct lwsw_case.op of a case that receives
+ */
 #define LWSW_RECV	2
 
-/* The most cases one lwsw_select() takes (Go's limit too). */
+/**
+ * LWSW_SELECT_MAX - the most cases one lwsw_select() takes
+ *
+ * Go's limit too.
+ */
 #define LWSW_SELECT_MAX	65536u
 
 /**
- * struct lwsw_case - one case of lwsw_select().
+ * struct lwsw_case - one case of lwsw_select()
  * @ch:		(in) the channel; NULL is Go's nil channel: never ready.
  * @op:		(in) LWSW_SEND or LWSW_RECV.
  * @elem:	(in) LWSW_SEND: the element to send; LWSW_RECV: where the
@@ -326,28 +444,21 @@ struct lwsw_case {
 };
 
 /**
- * lwsw_select() - wait until one of @n cases can proceed, and do it.
- *
- * Among the cases ready at the call, one is chosen uniformly at random;
- * when none is, the caller blocks as a waiter on every case's channel at
- * once (FIFO with the other waiters of each) and the first channel that
- * can serve it claims it; no other case proceeds.  A case on a closed
- * channel is ready: its receive reports closed (@closed = 1, element
- * zeroed), its send reports closed (@closed = 1, nothing sent; Go panics).
- * The same channel may appear in several cases.  @n == 0 (or only NULL
- * channels) with @timeout_ns < 0 blocks forever, like Go's `select {}`.
- *
+ * lwsw_select() - wait until one of several cases can proceed, and do it
+ * @cases: the cases, an array of @n.
+ * @n: the number of cases, at most LWSW_SELECT_MAX.
  * @timeout_ns: < 0 waits forever; 0 never blocks (Go's `default:`); > 0
- * waits at most that long.
+ *	waits at most that long.
  *
- * Return: the index of the chosen case (>= 0), or
- *   -EAGAIN     @timeout_ns == 0 and no case was ready;
- *   -ETIMEDOUT  @timeout_ns > 0 passed with no case ready;
- *   -EINVAL     @cases NULL with @n > 0, @n > LWSW_SELECT_MAX, an @op not
- *               LWSW_SEND/LWSW_RECV, a NULL @elem with elem_size > 0, or a
- *               non-zero @__reserved (nothing done);
- *   -ENOMEM     more than a few cases and no memory for the bookkeeping;
- *   -ENOSPC     as lwsw_chan_send().
+ * Waits until one of @n cases can proceed, and does it.  Among the cases
+ * ready at the call, one is chosen uniformly at random; when none is, the
+ * caller blocks as a waiter on every case's channel at once (FIFO with the
+ * other waiters of each) and the first channel that can serve it claims
+ * it; no other case proceeds.  A case on a closed channel is ready: its
+ * receive reports closed (@closed = 1, element zeroed), its send reports
+ * closed (@closed = 1, nothing sent; Go panics).  The same channel may
+ * appear in several cases.  @n == 0 (or only NULL channels) with
+ * @timeout_ns < 0 blocks forever, like Go's `select {}`.
  *
  * Concurrency: with any operation but lwsw_chan_free() on each case's
  * channel, including other selects on the same channels (channels are
@@ -355,6 +466,16 @@ struct lwsw_case {
  * the caller for the duration of the call.  Memory ordering: as the
  * chosen case's lwsw_chan_send()/lwsw_chan_recv(); cases not chosen have no
  * effect and order nothing.
+ *
+ * Return: the index of the chosen case (>= 0), or
+ *   -EAGAIN     @timeout_ns == 0 and no case was ready;
+ *   -ETIMEDOUT  @timeout_ns > 0 passed with no case ready;
+ *   -EINVAL     @cases NULL with @n > 0, @n > LWSW_SELECT_MAX, an @op not
+ *               LWSW_SEND/LWSW_RECV, a NULL @elem with elem_size > 0, or a
+ *               non-zero @__reserved (nothing done);
+ *   -ENOMEM     more than a few cases and no memory for the bookkeeping,
+ *               or as lwsw_chan_send();
+ *   -ENOSPC     as lwsw_chan_send().
  */
 int lwsw_select(struct lwsw_case *cases, size_t n, int64_t timeout_ns);
 
@@ -363,8 +484,7 @@ int lwsw_select(struct lwsw_case *cases, size_t n, int64_t timeout_ns);
 /* ------------------------------------------------------------------ */
 
 /**
- * struct lwsw_stats - counters of the calling thread since it started or
- * since its last lwsw_stats_reset().
+ * struct lwsw_stats - the calling thread's counters
  * @parks:	blocking waits the channel code started (park or hand-off).
  * @unparks:	waiters the channel code woke without blocking itself.
  * @handoffs:	wake-and-block steps (lwsw_chan_sendrecv's combined path).
@@ -378,6 +498,9 @@ int lwsw_select(struct lwsw_case *cases, size_t n, int64_t timeout_ns);
  *		thread queued for them instead of waking them (they are not
  *		counted in @unparks).
  * @reserved:	0.
+ *
+ * Counters of the calling thread since it started or since its last
+ * lwsw_stats_reset(); filled in by lwsw_stats_get().
  */
 struct lwsw_stats {
 	uint64_t parks;
@@ -394,13 +517,17 @@ struct lwsw_stats {
 };
 
 /**
- * lwsw_stats_get() - copy the calling thread's counters to @st.
+ * lwsw_stats_get() - copy the calling thread's counters
+ * @st: where the counters go.
  *
- * Return: 0, or -EINVAL (@st NULL).
+ * Return: 0 and *@st filled in, or
+ *   -EINVAL  @st NULL.
  */
 int lwsw_stats_get(struct lwsw_stats *st);
 
-/** lwsw_stats_reset() - zero the calling thread's counters. */
+/**
+ * lwsw_stats_reset() - zero the calling thread's counters
+ */
 void lwsw_stats_reset(void);
 
 #ifdef __cplusplus

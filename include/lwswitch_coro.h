@@ -63,137 +63,257 @@
 extern "C" {
 #endif
 
-/*
- * A coroutine's identity: never 0, never reused while the coroutine can
- * still be joined (a slot index plus a generation).  0 means "none".
+/**
+ * typedef lwsw_co_id_t - a coroutine's identity
+ *
+ * Never 0, never reused while the coroutine can still be joined (a slot
+ * index plus a generation).  0 means "none".
  */
 typedef uint64_t lwsw_co_id_t;
 
-#define LWSW_CO_STACK_DEFAULT	(64u * 1024)		/* bytes */
+/**
+ * LWSW_CO_STACK_DEFAULT - the default stack size of a coroutine, in bytes
+ *
+ * 64 KiB; &struct lwsw_co_config.stack_size changes it for a run of the
+ * scheduler.
+ */
+#define LWSW_CO_STACK_DEFAULT	(64u * 1024)
+/**
+ * LWSW_CO_STACK_MIN - the smallest stack size a coroutine may ask for
+ *
+ * In bytes.
+ */
 #define LWSW_CO_STACK_MIN	(16u * 1024)
+/**
+ * LWSW_CO_STACK_MAX - the largest stack size a coroutine may ask for
+ *
+ * In bytes.
+ */
 #define LWSW_CO_STACK_MAX	(256u * 1024 * 1024)
+/**
+ * LWSW_CO_WORKERS_MAX - the most worker threads the scheduler runs
+ */
 #define LWSW_CO_WORKERS_MAX	1024u
 
-/*
- * Scheduler configuration; zero fields take the defaults, so initialise
- * it with `= { 0 }' or designated initialisers.  The structure is 64
- * bytes on both ABIs the core runs on (x86-64, arm64) and stays so: a later version gives a field of
- * @__reserved a meaning whose zero is today's behaviour, and a binary
- * built against this header keeps working.  A non-zero reserved byte is
- * -EINVAL (it is meant for a newer library).
+/**
+ * struct lwsw_co_config - the scheduler's configuration
+ * @workers:	the number of worker threads; 0: the number of online CPUs.
+ * @flags:	must be 0.
+ * @stack_size:	the default stack size for lwsw_co_spawn(); 0: 64 KiB.
+ * @__reserved:	must be 0.
+ *
+ * Zero fields take the defaults, so initialise it with `= { 0 }' or
+ * designated initialisers.  The structure is 64 bytes on both ABIs the
+ * core runs on (x86-64, arm64) and stays so: a later version gives a
+ * field of @__reserved a meaning whose zero is today's behaviour, and a
+ * binary built against this header keeps working.  A non-zero reserved
+ * byte is -EINVAL (it is meant for a newer library).
  */
 struct lwsw_co_config {
-	unsigned int workers;	/* 0: the number of online CPUs */
-	unsigned int flags;	/* must be 0 */
-	size_t stack_size;	/* default for lwsw_co_spawn(); 0: 64 KiB */
-	uint64_t __reserved[6];	/* must be 0 */
+	unsigned int workers;
+	unsigned int flags;
+	size_t stack_size;
+	uint64_t __reserved[6];
 };
 
-/*
- * Per-coroutine attributes; initialise with lwsw_co_attr_init().  64 bytes,
- * with room to grow as struct lwsw_co_config has.
+/**
+ * struct lwsw_co_attr - per-coroutine attributes
+ * @stack_size:	the stack size, rounded up to the page size.
+ * @name:	kept by pointer, for messages; may be NULL.
+ * @flags:	LWSW_CO_DETACHED or 0.
+ * @__pad:	must be 0.
+ * @__reserved:	must be 0.
+ *
+ * Initialise with lwsw_co_attr_init().  64 bytes, with room to grow as
+ * &struct lwsw_co_config has.
  */
 struct lwsw_co_attr {
-	size_t stack_size;	/* rounded up to the page size */
-	const char *name;	/* kept by pointer, for messages; may be NULL */
-	unsigned int flags;	/* LWSW_CO_DETACHED or 0 */
-	unsigned int __pad;	/* must be 0 */
-	uint64_t __reserved[5];	/* must be 0 */
+	size_t stack_size;
+	const char *name;
+	unsigned int flags;
+	unsigned int __pad;
+	uint64_t __reserved[5];
 };
 
-/* The coroutine cannot be joined; its slot is freed when it returns. */
+/**
+ * LWSW_CO_DETACHED - the coroutine cannot be joined
+ *
+ * A flag of &struct lwsw_co_attr.flags: the coroutine's slot is freed
+ * when it returns.
+ */
 #define LWSW_CO_DETACHED		0x1u
 
-/*
- * lwsw_co_start() - create the worker threads.
+/**
+ * lwsw_co_start() - create the worker threads
  * @cfg: configuration, or NULL for the defaults.
  *
  * Installs the stack-overflow handler (SIGSEGV, SA_ONSTACK) and gives each
  * worker an alternate signal stack.
- * Return: 0; -EINVAL (unknown flags, a non-zero @__reserved, workers >
- * LWSW_CO_WORKERS_MAX, bad stack size: see lwsw_co_spawn_attr()); -EALREADY if the scheduler is
- * running; -EPERM if called from a coroutine; -ENOMEM, -EAGAIN (thread
- * creation failed; nothing is left running).
- * Blocks: no.  Concurrency: not with lwsw_co_start() or lwsw_co_stop().
+ *
+ * Context: never blocks.  Concurrency: not with lwsw_co_start() or
+ * lwsw_co_stop().
+ *
+ * Return: 0, or
+ *   -EINVAL    unknown flags, a non-zero @cfg->__reserved, workers >
+ *              LWSW_CO_WORKERS_MAX, bad stack size (see
+ *              lwsw_co_spawn_attr(); too large is -EINVAL here too);
+ *   -EALREADY  the scheduler is running;
+ *   -EPERM     called from a coroutine;
+ *   -ENOMEM    no memory (nothing is left running);
+ *   -EAGAIN    thread creation failed; nothing is left running.
  */
 int lwsw_co_start(const struct lwsw_co_config *cfg);
 
-/*
- * lwsw_co_stop() - wait for every coroutine to finish, then stop the workers.
+/**
+ * lwsw_co_stop() - wait for every coroutine to finish, then stop the workers
  *
- * Coroutines not yet joined are reaped (their results are lost); cached
- * stacks are unmapped; the previous SIGSEGV handler is restored.
- * Return: 0; -ENXIO if the scheduler is not running; -EPERM if called
- * from a coroutine (it would wait for itself).
- * Blocks: the calling thread, until no coroutine is left.  If some
- * coroutine never finishes (parked forever), neither does this call.
+ * Description: Coroutines not yet joined are reaped (their results are
+ * lost); cached stacks are unmapped; the previous SIGSEGV handler is
+ * restored.
+ *
+ * Context: blocks the calling thread, until no coroutine is left.  If
+ * some coroutine never finishes (parked forever), neither does this call.
  * Concurrency: lwsw_co_spawn() from running coroutines is fine (those
  * coroutines are waited for too); not with lwsw_co_start()/lwsw_co_stop().
+ *
+ * Return: 0, or
+ *   -ENXIO  the scheduler is not running;
+ *   -EPERM  called from a coroutine (it would wait for itself).
  */
 int lwsw_co_stop(void);
 
-/*
- * lwsw_co_run() - lwsw_co_start(@cfg), run fn(arg) as a coroutine, wait for
- * it *and every coroutine it spawned*, lwsw_co_stop().
- * @result: if not NULL, receives fn's return value.
- * Return: 0, or the errors of lwsw_co_start() / lwsw_co_spawn().
- * Blocks: the calling thread, until all coroutines have finished.
+/**
+ * lwsw_co_run() - run a main coroutine on a scheduler of its own
+ * @cfg: configuration for lwsw_co_start(), or NULL for the defaults.
+ * @fn: the main coroutine's function.
+ * @arg: the argument passed to @fn.
+ * @result: if not NULL, receives @fn's return value.
+ *
+ * lwsw_co_start(@cfg), run @fn(@arg) as a coroutine, wait for it *and
+ * every coroutine it spawned*, lwsw_co_stop().
+ *
+ * Context: blocks the calling thread, until all coroutines have finished.
+ *
+ * Return: 0, or
+ *   -EINVAL  @fn NULL (nothing started);
+ *   -errno   the errors of lwsw_co_start(), or of lwsw_co_spawn() (the
+ *            scheduler is stopped again), or -ENOMEM from lwsw_co_join()
+ *            when the main coroutine could not get a stack (it never
+ *            ran; the scheduler is stopped).
  */
 int lwsw_co_run(const struct lwsw_co_config *cfg, void *(*fn)(void *), void *arg,
 	       void **result);
 
-/* lwsw_co_attr_init() - default attributes: the scheduler's stack size
- * (64 KiB before lwsw_co_start()), no name, joinable. */
+/**
+ * lwsw_co_attr_init() - set attributes to the defaults
+ * @attr: the attributes to initialise; must not be NULL.
+ *
+ * Default attributes: the scheduler's stack size (64 KiB before
+ * lwsw_co_start()), no name, joinable; every other field 0.
+ */
 void lwsw_co_attr_init(struct lwsw_co_attr *attr);
 
-/*
- * lwsw_co_spawn() - create a coroutine that runs fn(arg).
+/**
+ * lwsw_co_spawn() - create a coroutine
  * @id: if not NULL, receives the new coroutine's id.
+ * @fn: the coroutine's function; its return value is the coroutine's
+ *	result.
+ * @arg: the argument passed to @fn.
  *
- * The coroutine is queued on the calling worker (from a coroutine) or on
- * some worker (from a native thread) and may start before this returns.
- * Its return value is collected by lwsw_co_join().
- * Return: 0; -EINVAL (@fn NULL; bad attributes: stack size 0 or below
- * LWSW_CO_STACK_MIN, unknown flags, a non-zero @__pad or @__reserved); -E2BIG (stack size above
- * LWSW_CO_STACK_MAX); -ENXIO (the scheduler is not running); -EAGAIN (4M
- * coroutine slots in use); -ENOMEM.
- * Blocks: no.  Concurrency: any thread or coroutine, any time between
- * lwsw_co_start() and the end of lwsw_co_stop().
+ * Creates a coroutine that runs @fn(@arg), with the default attributes
+ * (as lwsw_co_spawn_attr() with @attr NULL).  The coroutine is queued on
+ * the calling worker (from a coroutine) or on some worker (from a native
+ * thread) and may start before this returns.  Its return value is
+ * collected by lwsw_co_join().
+ *
+ * Context: never blocks.  Concurrency: any thread or coroutine, any time
+ * between lwsw_co_start() and the end of lwsw_co_stop().
+ *
+ * Return: 0, or
+ *   -EINVAL  @fn NULL;
+ *   -ENXIO   the scheduler is not running;
+ *   -EAGAIN  4M coroutine slots in use;
+ *   -ENOMEM  no memory.
  */
 int lwsw_co_spawn(lwsw_co_id_t *id, void *(*fn)(void *), void *arg);
+
+/**
+ * lwsw_co_spawn_attr() - create a coroutine with attributes
+ * @id: if not NULL, receives the new coroutine's id.
+ * @attr: the attributes (see lwsw_co_attr_init()), or NULL for the
+ *	defaults.
+ * @fn: the coroutine's function; its return value is the coroutine's
+ *	result.
+ * @arg: the argument passed to @fn.
+ *
+ * Creates a coroutine that runs @fn(@arg).  The coroutine is queued on
+ * the calling worker (from a coroutine) or on some worker (from a native
+ * thread) and may start before this returns.  Its return value is
+ * collected by lwsw_co_join().
+ *
+ * Context: never blocks.  Concurrency: any thread or coroutine, any time
+ * between lwsw_co_start() and the end of lwsw_co_stop().
+ *
+ * Return: 0, or
+ *   -EINVAL  @fn NULL; bad attributes: stack size 0 or below
+ *            LWSW_CO_STACK_MIN, unknown flags, a non-zero @attr->__pad or
+ *            @attr->__reserved;
+ *   -E2BIG   stack size above LWSW_CO_STACK_MAX;
+ *   -ENXIO   the scheduler is not running;
+ *   -EAGAIN  4M coroutine slots in use;
+ *   -ENOMEM  no memory.
+ */
 int lwsw_co_spawn_attr(lwsw_co_id_t *id, const struct lwsw_co_attr *attr,
 		      void *(*fn)(void *), void *arg);
 
-/*
- * lwsw_co_join() - wait for coroutine @id to finish and free its slot.
+/**
+ * lwsw_co_join() - wait for a coroutine to finish and free its slot
+ * @id: the coroutine.
  * @result: if not NULL, receives its return value.
- * Return: 0; -ESRCH (no such coroutine: never existed, already joined,
- * or detached and finished); -EINVAL (detached, or another caller is
- * already joining it); -EDEADLK (a coroutine joining itself); -ENOMEM
- * (the coroutine could not get a stack when it was to start: it never ran);
- * -ENXIO (no scheduler).
- * Blocks: yes, until @id returns (a coroutine parks; a thread sleeps).
- * Concurrency: any thread or coroutine; one joiner per coroutine.
+ *
+ * Context: blocks until @id returns (a coroutine parks; a thread
+ * sleeps).  Concurrency: any thread or coroutine; one joiner per
+ * coroutine.
+ *
+ * Return: 0, or
+ *   -ESRCH    no such coroutine: never existed, already joined, or
+ *             detached and finished;
+ *   -EINVAL   detached, or another caller is already joining it;
+ *   -EDEADLK  a coroutine joining itself;
+ *   -ENOMEM   the coroutine could not get a stack when it was to start:
+ *             it never ran;
+ *   -ENXIO    no scheduler.
  */
 int lwsw_co_join(lwsw_co_id_t id, void **result);
 
-/*
- * lwsw_co_detach() - let @id free itself when it returns.
- * Return: 0; -ESRCH (no such coroutine); -EINVAL (already detached or
- * being joined).  If @id had already finished, its slot is freed now.
- * Blocks: no.  Concurrency: any thread or coroutine.
+/**
+ * lwsw_co_detach() - let a coroutine free itself when it returns
+ * @id: the coroutine.
+ *
+ * If @id had already finished, its slot is freed now.
+ *
+ * Context: never blocks.  Concurrency: any thread or coroutine.
+ *
+ * Return: 0, or
+ *   -ESRCH   no such coroutine;
+ *   -EINVAL  already detached or being joined;
+ *   -ENXIO   no scheduler.
  */
 int lwsw_co_detach(lwsw_co_id_t id);
 
-/*
- * lwsw_co_self() - the calling coroutine's id, or 0 when called from a
- * native thread (including a worker's scheduler loop).
+/**
+ * lwsw_co_self() - the calling coroutine's id
+ *
+ * Return: the calling coroutine's id, or 0 when called from a native
+ * thread (including a worker's scheduler loop).
  */
 lwsw_co_id_t lwsw_co_self(void);
 
-/*
- * lwsw_co_yield() - put the calling coroutine at the back of its worker's
- * run queue and run the next one (returns at once if there is none).
+/**
+ * lwsw_co_yield() - let the other coroutines of the worker run
+ *
+ * Description: Puts the calling coroutine at the back of its worker's
+ * run queue and runs the next one (returns at once if there is none).
  * Every other runnable coroutine of the worker runs before the caller
  * again (FIFO), due timers still fire while coroutines only yield, and
  * when another worker is idle the queue is offered to it first.  The
@@ -201,29 +321,46 @@ lwsw_co_id_t lwsw_co_self(void);
  * none of those duties pending, is one direct switch with no lock and no
  * atomic operation (on x86-64 one assembly function; costs: bench/host,
  * case=pingpong).
- * Return: 0; -EPERM if called from a native thread (nothing happens:
- * use sched_yield() there).
+ *
+ * Return: 0, or
+ *   -EPERM  called from a native thread (nothing happens: use
+ *           sched_yield() there).
  */
 int lwsw_co_yield(void);
 
-/*
- * lwsw_co_sleep() - suspend the calling coroutine for at least @ns
- * nanoseconds (CLOCK_MONOTONIC); its worker runs other coroutines.
- * Nothing but the timer wakes it.  @ns <= 0 is a yield.
- * Return: 0; -EPERM if called from a native thread (nothing happens: use
- * nanosleep() there).
+/**
+ * lwsw_co_sleep() - suspend the calling coroutine for a time
+ * @ns: how long, in nanoseconds of CLOCK_MONOTONIC; <= 0: a yield.
+ *
+ * Suspends the calling coroutine for at least @ns nanoseconds; its worker
+ * runs other coroutines.  Nothing but the timer wakes it.  @ns <= 0 is a
+ * yield.
+ *
+ * Return: 0, or
+ *   -EPERM  called from a native thread (nothing happens: use
+ *           nanosleep() there).
  */
 int lwsw_co_sleep(int64_t ns);
 
-/*
- * lwsw_co_wait_all() - wait until every coroutine spawned so far has
- * returned (finished coroutines that are not joined yet do not count).
- * Return: 0; -ENXIO (no scheduler); -EPERM from a coroutine.
- * Blocks: the calling thread.
+/**
+ * lwsw_co_wait_all() - wait until every coroutine spawned so far returned
+ *
+ * Description: Finished coroutines that are not joined yet do not count.
+ *
+ * Context: blocks the calling thread.
+ *
+ * Return: 0, or
+ *   -ENXIO  no scheduler;
+ *   -EPERM  called from a coroutine.
  */
 int lwsw_co_wait_all(void);
 
-/* lwsw_co_workers() - number of worker threads, 0 if not running. */
+/**
+ * lwsw_co_workers() - the number of worker threads
+ *
+ * Return: the number of worker threads, 0 if the scheduler is not
+ * running.
+ */
 unsigned int lwsw_co_workers(void);
 
 #ifdef __cplusplus
