@@ -369,7 +369,11 @@ int lwsw_chan_sendrecv(lwsw_chan_t *tx, const void *out, lwsw_chan_t *rx, void *
  *
  * Return: 0, or
  *   -EINVAL  @ch NULL;
- *   -EPIPE   already closed.
+ *   -EPIPE   already closed;
+ *   -ENOSPC  (switchto backend) the caller could not join the domain,
+ *            which waking a blocked thread needs: the module's member
+ *            limit is reached (nothing closed);
+ *   -ENOMEM  as -ENOSPC, at the caller's memory cgroup's limit.
  */
 int lwsw_chan_close(lwsw_chan_t *ch);
 

@@ -160,7 +160,12 @@ struct lwsw_co_attr {
  *   -EALREADY  the scheduler is running;
  *   -EPERM     called from a coroutine;
  *   -ENOMEM    no memory (nothing is left running);
- *   -EAGAIN    thread creation failed; nothing is left running.
+ *   -EAGAIN    thread creation failed; nothing is left running;
+ *   -ENOSPC    (switchto backend) a worker could not join the domain:
+ *              the module's member limit is reached (each worker is a
+ *              member, so that it can wake native threads); nothing is
+ *              left running.  -ENOMEM is also what a worker's
+ *              registration gets at its memory cgroup's limit.
  */
 int lwsw_co_start(const struct lwsw_co_config *cfg);
 

@@ -669,9 +669,15 @@ LWSW_EXPORT int lwsw_chan_close(lwsw_chan_t *ch)
 {
 	struct cds_list_head woken;
 	struct lwsw_sudog *sg, *next;
+	int rc;
 
 	if (!ch)
 		return -EINVAL;
+	/* Waking a thread parked in the kernel takes a member: join first,
+	 * and fail with nothing closed when that is impossible. */
+	rc = lwsw__thread_setup();
+	if (rc)
+		return rc;
 	CDS_INIT_LIST_HEAD(&woken);
 	chan_lock(ch);
 	if (ch->closed) {

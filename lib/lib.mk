@@ -143,11 +143,14 @@ install-lib: lib
 LIB_TEST_CFLAGS := -std=gnu11 $(WARNINGS) -Wno-unused-parameter -Wno-sign-compare \
 		   -pthread -I$(HARNESS_DIR) -I$(TOP)/include -I$(TOP)/tests/lib \
 		   -I$(TOP)/tests/tap
+# The shipped library has the coroutine core, the sanitizer variants not:
+# tests that use it are compiled in only where it is (LWSW_TEST_CORO).
+LIB_TEST_CORO	:= -DLWSW_TEST_CORO
 
 $(LIB_VM_DIR)/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWSW_HARNESS) \
 		     $(BUILD)/lib/liblwswitch.a $(HARNESS)
 	@mkdir -p $(@D)
-	$(CC) $(LIB_TEST_CFLAGS) $(LIB_VARIANT_FLAGS_lib) -static -o $@ $< \
+	$(CC) $(LIB_TEST_CFLAGS) $(LIB_TEST_CORO) $(LIB_VARIANT_FLAGS_lib) -static -o $@ $< \
 	  $(BUILD)/lib/liblwswitch.a
 
 $(BUILD)/lib-asan/tests/lib-%: $(TOP)/tests/lib/%.c $(TOP)/tests/lib/testutil.h $(LWSW_HARNESS) \
@@ -171,7 +174,7 @@ LIB_FAKE_DEPS	 := $(TOP)/tests/lib/testutil.h $(LWSW_HARNESS) $(TOP)/tests/lib/f
 $(BUILD)/lib-fakemod/tests/lib-%: $(TOP)/tests/lib/%.c $(LIB_FAKE_DEPS) \
 				  $(BUILD)/lib/liblwswitch.a
 	@mkdir -p $(@D)
-	$(CC) $(LIB_TEST_CFLAGS) -I$(TOP)/include/uapi $(LIB_VARIANT_FLAGS_lib) \
+	$(CC) $(LIB_TEST_CFLAGS) $(LIB_TEST_CORO) -I$(TOP)/include/uapi $(LIB_VARIANT_FLAGS_lib) \
 	  $(LIB_FAKE_LDFLAGS) -o $@ $< $(TOP)/tests/lib/fake-lwswitch.c \
 	  $(BUILD)/lib/liblwswitch.a
 

@@ -57,6 +57,16 @@ struct lwsw_parker *lwsw_parker_current(void);
  * switches one in, and with NULL when it switches back to the worker. */
 void lwsw_parker_set_current(struct lwsw_parker *p);
 
+/*
+ * Set the calling thread up as a waker and waiter (on the switchto backend:
+ * join the domain, for only members may wake a thread parked in the
+ * kernel).  Idempotent.  The coroutine core calls it on each worker before
+ * the worker runs anything, so that an unpark from a worker never finds it
+ * unable to wake.  Returns 0, or the registration's error (-ENOSPC,
+ * -ENOMEM).
+ */
+int lwsw__thread_setup(void);
+
 static inline int lwsw_park(struct lwsw_parker *self, int64_t deadline_ns)
 {
 	return self->ops->park(self, deadline_ns);

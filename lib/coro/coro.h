@@ -124,6 +124,9 @@ struct lwsw_worker {
 	uint64_t rng;
 	unsigned int ticks;
 	pthread_t thread;
+	/* The worker's lwsw__thread_setup() answer, for lwsw_co_start(). */
+	int setup_err;
+	_Atomic uint32_t setup_done;
 	void *altstack;
 	size_t altstack_size;
 	unsigned int ncache;

@@ -947,13 +947,26 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Thread start: the alternate signal stack is set up on the worker itself. */
+/*
+ * Thread start: the alternate signal stack is set up on the worker itself,
+ * and so is its membership of the channel library's domain (park.h:
+ * lwsw__thread_setup()), which lwsw_co_start() waits for: a worker that
+ * could not join would have no way to wake a native thread parked in the
+ * kernel, so the start fails instead.
+ */
 static void *worker_start(void *arg)
 {
 	struct lwsw_worker *w = arg;
 
 	if (lwsw_stack_altstack_init(w)) {
 		/* Run without one: an overflow then dies without the message. */
+	}
+	w->setup_err = lwsw__thread_setup();
+	atomic_store_explicit(&w->setup_done, 1, memory_order_release);
+	futex_wake(&w->setup_done, 1);
+	if (w->setup_err) {
+		lwsw_stack_altstack_fini(w);
+		return NULL;
 	}
 	return worker_main(w);
 }
@@ -1211,7 +1224,7 @@ LWSW_CO_EXPORT int lwsw_co_start(const struct lwsw_co_config *cfg)
 {
 	struct lwsw_co_config c = { 0 };
 	unsigned int i;
-	size_t stack = LWSW_CO_STACK_DEFAULT;
+	size_t stack = LWSW_CO_STACK_DEFAULT, saved_default;
 	int err;
 
 	if (cfg)
@@ -1243,6 +1256,7 @@ LWSW_CO_EXPORT int lwsw_co_start(const struct lwsw_co_config *cfg)
 	S.nworkers = c.workers;
 	atomic_store(&S.stopping, 0);
 	atomic_store(&S.alive, 0);
+	saved_default = lwsw_stack_default;
 	lwsw_stack_default = stack;
 	err = lwsw_stack_signals_init();
 	if (err)
@@ -1259,7 +1273,16 @@ LWSW_CO_EXPORT int lwsw_co_start(const struct lwsw_co_config *cfg)
 		if (err)
 			break;
 	}
-	if (i < c.workers) {
+	/* Every worker that started says whether it could set itself up. */
+	for (unsigned int j = 0; j < i; j++) {
+		struct lwsw_worker *w = &S.workers[j];
+
+		while (!atomic_load_explicit(&w->setup_done, memory_order_acquire))
+			futex_wait(&w->setup_done, 0, -1);
+		if (w->setup_err && !err)
+			err = w->setup_err;
+	}
+	if (err) {
 		atomic_store(&S.stopping, 1);
 		atomic_fetch_add(&S.wake_seq, 1);
 		futex_wake(&S.wake_seq, INT_MAX);
@@ -1274,6 +1297,7 @@ fail_free:
 	free(S.workers);
 	S.workers = NULL;
 	S.nworkers = 0;
+	lwsw_stack_default = saved_default;	/* lwsw_co_attr_init()'s, as before */
 	atomic_store(&S.running, 0);
 	return err;
 }

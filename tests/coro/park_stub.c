@@ -19,3 +19,9 @@ void lwsw_parker_set_current(struct lwsw_parker *p)
 {
 	lwsw__co_parker = p;
 }
+
+/* Without lib/, a thread needs no set-up to wake or to be woken. */
+int lwsw__thread_setup(void)
+{
+	return 0;
+}

@@ -6,6 +6,8 @@
  */
 #include "testutil.h"
 
+#include <lwswitch_coro.h>	/* the variants whose library has the core */
+
 #include <limits.h>
 #include <stdint.h>
 #include <sys/wait.h>
@@ -270,6 +272,77 @@ TEST(automatic_choice_passes_over_an_unusable_module)
 	ASSERT_EQ(0, lwsw_chan_send(ch, &v));
 	ASSERT_EQ(0, lwsw_chan_recv(ch, &v));
 	ASSERT_EQ(0, lwsw_chan_free(ch));
+}
+
+/*
+ * A thread that cannot join the domain (the module's member limit) gets
+ * -ENOSPC from close and changes nothing, rather than aborting the process
+ * the first time it has to wake a thread parked in the kernel; likewise
+ * the coroutine core's workers, each of which must be a member to wake
+ * native threads, fail lwsw_co_start() instead.
+ */
+struct closer {
+	lwsw_chan_t *ch;
+	int rc;
+};
+
+static void *close_from_a_non_member(void *p)
+{
+	struct closer *c = p;
+
+	c->rc = lwsw_chan_close(c->ch);
+	return NULL;
+}
+
+TEST(close_by_a_thread_that_cannot_join_is_enospc)
+{
+	struct closer cl = { 0 };
+	lwsw_chan_t *ch;
+	pthread_t t;
+	int v = 0;
+
+	if (!&fake_lwswitch_linked)
+		SKIP(return, "needs the stand-in module (lib-fakemod)");
+	setenv("FAKE_LWSWITCH_MAX_MEMBERS", "1", 1);
+	setenv("LWSW_BACKEND", "switchto", 1);
+	ASSERT_EQ(0, lwsw_chan_make(&ch, sizeof(int), 0));
+	/* This thread takes the one member slot. */
+	ASSERT_EQ(-EAGAIN, lwsw_chan_try_recv(ch, &v));
+	ASSERT_STREQ("switchto", lwsw_backend());
+	cl.ch = ch;
+	ASSERT_EQ(0, pthread_create(&t, NULL, close_from_a_non_member, &cl));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(-ENOSPC, cl.rc);
+	/* Nothing closed: a send still just finds no receiver. */
+	EXPECT_EQ(-EAGAIN, lwsw_chan_try_send(ch, &v));
+	EXPECT_EQ(0, lwsw_chan_close(ch));
+	EXPECT_EQ(-EPIPE, lwsw_chan_close(ch));
+	EXPECT_EQ(0, lwsw_chan_free(ch));
+}
+
+TEST(coroutine_workers_that_cannot_join_fail_the_start)
+{
+#ifdef LWSW_TEST_CORO
+	struct lwsw_co_config one = { .workers = 1 };
+	lwsw_chan_t *ch;
+	int v = 0;
+
+	if (!&fake_lwswitch_linked)
+		SKIP(return, "needs the stand-in module (lib-fakemod)");
+	setenv("FAKE_LWSWITCH_MAX_MEMBERS", "1", 1);
+	setenv("LWSW_BACKEND", "switchto", 1);
+	ASSERT_EQ(0, lwsw_chan_make(&ch, sizeof(int), 0));
+	ASSERT_EQ(-EAGAIN, lwsw_chan_try_recv(ch, &v));	/* the one slot */
+	EXPECT_EQ(-ENOSPC, lwsw_co_start(&one));
+	EXPECT_EQ(-ENXIO, lwsw_co_stop());		/* nothing left running */
+	setenv("FAKE_LWSWITCH_MAX_MEMBERS", "2", 1);
+	ASSERT_EQ(0, lwsw_co_start(&one));
+	EXPECT_EQ(1u, lwsw_co_workers());
+	EXPECT_EQ(0, lwsw_co_stop());
+	EXPECT_EQ(0, lwsw_chan_free(ch));
+#else
+	SKIP(return, "this build of the library has no coroutine core");
+#endif
 }
 
 /* Go's list of misuse, each with its exact answer. */

@@ -153,7 +153,8 @@ static int fake_ioctl(unsigned long req, void *arg)
 		if (my_handle)
 			return -EEXIST;
 		pthread_mutex_lock(&lock);
-		for (uint32_t i = 1; i <= FAKE_MAX_MEMBERS; i++) {
+		for (uint32_t i = 1; i <= FAKE_MAX_MEMBERS &&
+				     i <= env_u64("FAKE_LWSWITCH_MAX_MEMBERS", FAKE_MAX_MEMBERS); i++) {
 			if (!members[i].used) {
 				members[i].used = 1;
 				__atomic_store_n(&members[i].token, 0, __ATOMIC_RELAXED);
