@@ -39,8 +39,12 @@ DESTDIR	?=
 CC	?= gcc
 WARNINGS := -Wall -Wextra -Werror
 CFLAGS	?= -O2 -g
-# The kselftest harness, taken from Debian's linux-source package at build
-# time (never committed); see the `harness' rule below.
+# The kernel source files the build takes at build time (never committed):
+# the kselftest harness, checkpatch.pl, kernel-doc.  One version, the
+# package scripts/deps.d/kernel.txt installs, whatever other kernel
+# sources are on the machine (check-debug installs 6.12's too).
+KSRC_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
+# The kselftest harness; see the `harness' rule below.
 HARNESS_DIR := $(BUILD)/include/kselftest
 HARNESS	:= $(HARNESS_DIR)/kselftest_harness.h
 # Every test includes it through tests/tap/lwsw_harness.h, which scales its
@@ -68,8 +72,8 @@ deps:
 harness: $(HARNESS)
 $(HARNESS):
 	@mkdir -p $(HARNESS_DIR)
-	@src=$$(ls /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1); \
-	  [ -n "$$src" ] || { echo "no /usr/src/linux-source-*.tar.xz: run make deps" >&2; exit 1; }; \
+	@src=$(KSRC_TARBALL); \
+	  [ -f "$$src" ] || { echo "no $$src: run make deps" >&2; exit 1; }; \
 	  top=$$(basename $$src .tar.xz); \
 	  echo "  HARNESS $$src"; \
 	  tar -xJf $$src -C $(HARNESS_DIR) --strip-components=4 \

@@ -38,7 +38,8 @@ $(BUILD)/kmod/%/lwswitch.ko: $(KMOD_SRCS)
 CHECKPATCH_DIR := $(BUILD)/checkpatch
 $(CHECKPATCH_DIR)/checkpatch.pl:
 	@mkdir -p $(CHECKPATCH_DIR)
-	@src=$$(ls /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1); \
+	@src=$(KSRC_TARBALL); \
+	  [ -f "$$src" ] || { echo "no $$src: run make deps" >&2; exit 1; }; \
 	  top=$$(basename $$src .tar.xz); \
 	  tar -xJf $$src -C $(CHECKPATCH_DIR) --strip-components=2 \
 	    $$top/scripts/checkpatch.pl $$top/scripts/spelling.txt \

@@ -26,7 +26,7 @@ MAN_DIR		:= $(BUILD)/man
 MAN_HEADERS	:= $(TOP)/include/lwswitch.h $(TOP)/include/lwswitch_coro.h
 MAN_UAPI	:= $(TOP)/include/uapi/linux/lwswitch.h
 
-KERNEL_DOC_SRC	?= /usr/src/linux-source-6.1.tar.xz
+KERNEL_DOC_SRC	?= $(KSRC_TARBALL)
 KERNEL_DOC_DIR	:= $(BUILD)/kernel-doc
 KERNEL_DOC	:= $(KERNEL_DOC_DIR)/kernel-doc
 
