@@ -18,6 +18,8 @@
 #                   build/man/ (make check-man checks them; make install
 #                   installs them)
 #   make install PREFIX=... DESTDIR=...
+#   make deb        the Debian packages (lwswitch-dkms, liblwswitch0,
+#                   liblwswitch-dev) in build/deb/, checked by lintian
 #
 # The kernel build reads ./Kbuild, not this file.  Each part of the tree
 # adds its own rules through the fragments included below.
@@ -64,7 +66,7 @@ all:
 
 # The package groups of scripts/deps.d that the tests need; `make bench'
 # installs every group (the peers: Go, Boost.Context).
-CHECK_DEPS := build kernel vm lib coro
+CHECK_DEPS := build kernel vm lib coro deb
 
 deps:
 	@$(TOP)/scripts/install-deps $(CHECK_DEPS)
@@ -89,6 +91,7 @@ include kmod/kmod.mk
 -include tests/vm/vm.mk
 -include tests/debug/debug.mk
 -include bench/bench.mk
+-include debian/deb.mk
 
 HOST_CHECKS += check-lib-hardening check-sources check-harness
 

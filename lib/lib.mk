@@ -112,9 +112,11 @@ $(BUILD)/%/liblwswitch.a: $$(call lib_objs,$$*)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# LDFLAGS: the distribution's link flags (dpkg-buildflags: -z relro, -z
+# now), empty otherwise.
 $(BUILD)/lib/liblwswitch.so.$(LIB_VERSION): $$(call lib_objs,lib) $(TOP)/lib/liblwswitch.map
 	$(CC) -shared -pthread -Wl,-soname,liblwswitch.so.$(LIB_SOVERSION) \
-	  -Wl,--version-script=$(TOP)/lib/liblwswitch.map -Wl,-z,defs \
+	  -Wl,--version-script=$(TOP)/lib/liblwswitch.map -Wl,-z,defs $(LDFLAGS) \
 	  -o $@ $(call lib_objs,lib)
 $(BUILD)/lib/liblwswitch.so: $(BUILD)/lib/liblwswitch.so.$(LIB_VERSION)
 	ln -sf liblwswitch.so.$(LIB_VERSION) $(BUILD)/lib/liblwswitch.so.$(LIB_SOVERSION)
