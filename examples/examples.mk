@@ -62,7 +62,7 @@ $(EXAMPLE_TEST_DIR)/example-raw-ioctl: $(TOP)/examples/raw-ioctl.c $(TOP)/exampl
 # What examples/README.md tells a user to run, against an installed
 # library: install-lib into a scratch DESTDIR, then cc ... $(pkg-config
 # --cflags --libs lwswitch), with this tree's warnings as errors; raw-ioctl
-# with the UAPI header of the tree and no library.
+# with the installed UAPI header (pkg-config --cflags) and no library.
 EXAMPLE_PC_DIR	:= $(BUILD)/examples-pkg-config
 .PHONY: examples-pkg-config
 examples-pkg-config:
@@ -73,8 +73,8 @@ examples-pkg-config:
 	for e in $(EXAMPLES_LIB); do \
 	  cc $(WARNINGS) -o $(EXAMPLE_PC_DIR)/$$e $(TOP)/examples/$$e.c \
 	    $$(pkg-config --cflags --libs lwswitch) || exit 1; \
-	done
-	cc $(WARNINGS) -pthread -I$(TOP)/include/uapi -o $(EXAMPLE_PC_DIR)/raw-ioctl \
+	done && \
+	cc $(WARNINGS) -pthread $$(pkg-config --cflags lwswitch) -o $(EXAMPLE_PC_DIR)/raw-ioctl \
 	  $(TOP)/examples/raw-ioctl.c
 	LD_LIBRARY_PATH=$(EXAMPLE_PC_DIR)/dest/usr/local/lib $(EXAMPLE_PC_DIR)/request-reply
 

@@ -130,8 +130,9 @@ $(BUILD)/lib/lwswitch.pc: $(TOP)/lib/lwswitch.pc.in FORCE_LIB_PC
 .PHONY: FORCE_LIB_PC
 
 install-lib: lib
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux
 	install -m 644 $(addprefix $(TOP)/,$(LIB_HEADERS)) $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(TOP)/include/uapi/linux/lwswitch.h $(DESTDIR)$(INCLUDEDIR)/linux/
 	install -m 644 $(BUILD)/lib/liblwswitch.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(BUILD)/lib/liblwswitch.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf liblwswitch.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/liblwswitch.so.$(LIB_SOVERSION)
