@@ -8,7 +8,12 @@
 #   - memory: bytes per idle unit, one bar per impl and column, user-space
 #     RSS stacked with the kernel's share where measured;
 #   - pingpong and chan-pingpong: round trip per impl, one plot per column,
-#     bars with p10..p90 and the CPU time per round trip as points.
+#     bars with p10..p90 and the CPU time per round trip as points;
+#   - work-per-hop: overhead_pct against W (the work per hop) on log-log
+#     axes, one line per impl and variant (ping-pong solid, ring of 16
+#     dashed) with p10..p90 bars and the 10 % line, one plot per column
+#     (points at or below 0 % cannot be drawn on a log axis and are left
+#     out, the title says how many).
 # A VM column's latency plots (round trips) are wall time; where the
 # question is work (instructions per round trip, how the cost of a hop
 # grows with N) the same plots are drawn again from the boot under icount
@@ -123,6 +128,55 @@ END {
 			printf "plot %s using 2:xtic(1) title 'user-space RSS'", q(dat) > gp
 			if (kern) printf ", \\\n    '' using 3 title 'kernel (stacks, page tables)'" > gp
 			printf "\n" > gp
+			emit(gp, png, t)
+		}
+	}
+
+	# ---- work per hop: overhead against W ----
+	for (pass = 1; pass <= 2; pass++) {
+		ins = pass == 2	# the icount boot: overhead in instructions
+		for (ci = 1; ci <= N_COLS; ci++) {
+			k = COLS[ci]
+			if (!N_IMPLS[k, "work-per-hop"]) continue
+			name = safe("work-per-hop-" col_label(k) (ins ? "-insns" : ""))
+			dat = pd "/" name ".dat"; gp = pd "/" name ".gp"; png = dir "/" name ".png"
+			printf "" > dat
+			ns = 0; left = 0
+			for (vj = 1; vj <= 2; vj++) {
+				prefix = vj == 1 ? "" : "ring_"
+				for (ij = 1; ij <= N_IMPLS[k, "work-per-hop"]; ij++) {
+					i = IMPLS[k, "work-per-hop", ij]
+					nw = w_list(k, i, prefix)
+					np = 0
+					for (j = 1; j <= nw; j++) {
+						m = prefix "overhead_pct_w" WL[j] (ins ? "_icount" : "")
+						if (!has(k, "work-per-hop", i, m)) continue
+						key = k SUBSEP "work-per-hop" SUBSEP i SUBSEP m
+						if (VAL[key] + 0 <= 0) { left++; continue }
+						lo = P10[key] + 0 > 0 ? P10[key] : VAL[key]
+						if (np == 0) printf "# %s %s\n", i, wvar_name(prefix) > dat
+						printf "%s %s %s %s\n", WL[j], VAL[key], lo, P90[key] > dat
+						np++
+					}
+					if (np) {
+						printf "\n\n" > dat
+						ns++; sname[ns] = i " (" wvar_name(prefix) ")"; sdash[ns] = vj; scol[ns] = ij
+					}
+				}
+			}
+			close(dat)
+			if (ns == 0) continue
+			t = "work-per-hop: overhead against W" (ins ? " (instructions, icount boot)" : "") ", " col_desc(k) \
+			    (left ? " (" left " point(s) at or below 0 % left out)" : "")
+			header(gp, png, t, 1000, 600)
+			printf "set logscale xy\nset xlabel 'W: work before each hop (ns%s)'\n", ins ? "; instructions under icount" : "" > gp
+			printf "set ylabel 'overhead (ns_per_hop - W) / W, %% (median, p10..p90)'\n" > gp
+			printf "set offsets graph 0.05, graph 0.05, 0, 0\n" > gp
+			printf "plot" > gp
+			for (s = 1; s <= ns; s++)
+				printf "%s %s index %d using 1:2:3:4 with yerrorlines lw 2 lc %d dt %d title %s", \
+				       (s > 1 ? ", \\\n    " : ""), q(dat), s - 1, scol[s], sdash[s], q(sname[s]) > gp
+			printf ", \\\n    10 with lines lc 'black' dt 3 title '10 %%'\n" > gp
 			emit(gp, png, t)
 		}
 	}

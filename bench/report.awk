@@ -4,8 +4,10 @@
 # In order: the environment of each column (host run, each VM boot); one
 # table of every case's primary figures per impl, with spread, CPU time
 # and the ratios to go and threads-futex in the same column; the issues'
-# targets; the plots; a reading generated from the numbers; what
-# emulation distorts and the published anchors; the other rows.
+# targets; the crossover of the work per hop (results.awk's
+# crossover_eval()); the units at 100,000 and the limits they need; the
+# plots; a reading generated from the numbers; what emulation distorts
+# and the published anchors; the other rows.
 # Every sentence that states a result is built from the rows present.
 
 FILENAME ~ /plots\.txt$/ {
@@ -29,8 +31,8 @@ function env_table(   n, cols, j, k, seen, keys, labels, nk, kj, row, x, any) {
 	for (j = 1; j <= n_env_col; j++)
 		if (!(env_col[j] in seen)) { cols[++n] = env_col[j]; seen[env_col[j]] = 1 }
 	if (n == 0) { print "No environment was recorded.\n"; return }
-	nk = split("role kernel cpu_model cpus topology numa_nodes memory clocksource cpufreq_governor hypervisor emulation qemu_accel qemu_accel_icount host_steal host_steal_icount placement gomaxprocs os cc go perf_instructions", keys, " ")
-	split("where|kernel|CPU model|CPUs (vCPUs in a VM)|topology|NUMA nodes|memory|clocksource|cpufreq governor|hypervisor|emulation|QEMU accelerator, wall-time boot|QEMU accelerator and counter, icount boot (the insns figures)|CPU time stolen from this machine by its hypervisor, during the column (steal)|the same, during the icount boot|lwswitch placement|GOMAXPROCS (go rows)|OS|C compiler|Go|perf stat -e instructions", labels, "|")
+	nk = split("role kernel cpu_model cpus topology numa_nodes memory clocksource cpufreq_governor hypervisor emulation qemu_accel qemu_accel_icount host_steal host_steal_icount placement limits gomaxprocs os cc go perf_instructions", keys, " ")
+	split("where|kernel|CPU model|CPUs (vCPUs in a VM)|topology|NUMA nodes|memory|clocksource|cpufreq governor|hypervisor|emulation|QEMU accelerator, wall-time boot|QEMU accelerator and counter, icount boot (the insns figures)|CPU time stolen from this machine by its hypervisor, during the column (steal)|the same, during the icount boot|lwswitch placement|limits in force (a VM's raised by guest-bench.sh)|GOMAXPROCS (go rows)|OS|C compiler|Go|perf stat -e instructions", labels, "|")
 	row = "| |"
 	for (j = 1; j <= n; j++) row = row " " md(col_label(cols[j])) " |"
 	print row
@@ -78,14 +80,14 @@ function main_table(   cj, c, mj, m, ci, k, ij, i, key, u, spread, cm, cpu, w, n
 						if (w != "" && w > 0) cpu = cpu " (" sprintf("%.2f", v(k, c, i, cm) / w) ")"
 					}
 					im = insns_metric(m, u); ins = insr = "–"
-					if (unit_of(k, c, i, im) == "insns") {
+					if (unit_of(k, c, i, im) == "insns" && same_n_icount(k, c, i)) {
 						ins = fmt_insns(v(k, c, i, im))
 						insr = runs(k, c, i, im) > 1 ? fmt_insns(p10(k, c, i, im)) " .. " fmt_insns(p90(k, c, i, im)) " (" runs(k, c, i, im) ")" : "1 run"
 					}
 					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, m, md(col_label(k)), md(i),
 					       fmt(VAL[key], u), spread, cpu,
 					       fmt_ratio(cost_ratio(k, c, i, "go", m)), fmt_ratio(cost_ratio(k, c, i, "threads-futex", m)),
-					       ins, insr, fmt_ratio(cost_ratio(k, c, i, "go", im))
+					       ins, insr, ins == "–" ? "–" : fmt_ratio(cost_ratio(k, c, i, "go", im))
 					nrow++
 				}
 			}
@@ -153,6 +155,142 @@ function rank(k, c, m,   n, j, i, idx, val, a, b, t, s, r) {
 
 function say(s) { print "- " s }
 
+# ---- the crossover: work per hop ----------------------------------------------
+
+function crossover_section(   ci, k, pj, prefix, nw, j, ij, i, row, hdr, sep, t, any, x, ref, mp) {
+	crossover_eval()
+	any = 0
+	for (ci = 1; ci <= N_COLS; ci++) if (N_IMPLS[COLS[ci], "work-per-hop"]) any = 1
+	if (!any) { print "No work-per-hop rows.\n"; return }
+	print "Case `work-per-hop`: W ns of real user work before every hand-off (a calibrated loop of dependent"
+	print "multiply-adds, `bench/common/work.h`, its result kept; calibrated once per process against the thread's"
+	print "CPU time), in a ping-pong of two units (a hop is one direction) and in a ring of 16; *overhead* ="
+	print "(ns per hop − W) / W.  Where the hand-off's cost stops mattering: the W from which the overhead stays"
+	print "under 10 %, and the W from which threads-switchto and go stay within 10 % of each other (the slower"
+	print "one's time per hop at most 1.1× the faster one's).  Both are **interpolated on log W** between the two"
+	print "measured W around the crossing, the percentage on a log scale too (the straight line between two points"
+	print "of the plot); one already met at the smallest W measured is given as ≤ that W, and one not met by the"
+	print "largest as > that W, with the W a constant cost per hop (the one measured there) would need."
+	print "The rows *in instructions* come from the boot under icount, where the calibration ran against the"
+	print "instruction clock, so W = 1000 is 1000 guest instructions of work and the overhead is the hand-off's"
+	print "instructions over them: the figure that repeats from boot to boot (wall time under TCG does not)."
+	print ""
+	print "| column | variant | impl | criterion | from W | note |"
+	print "|---|---|---|---|---|---|"
+	for (t = 1; t <= XO_N; t++)
+		printf "| %s | %s | %s | %s | %s | %s |\n", md(col_label(XO_col[t])), wvar_name(XO_var[t]), md(XO_impl[t]),
+		       xo_label(XO_what[t]),
+		       (XO_impl[t] == "threads-switchto" ? "**" XO_text[t] "**" : XO_text[t]), md(XO_note[t])
+	print ""
+	# The figures behind it: time per hop at W = 0, overhead at each W.
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		if (!N_IMPLS[k, "work-per-hop"]) continue
+		ref = ""
+		for (ij = 1; ij <= N_IMPLS[k, "work-per-hop"] && ref == ""; ij++)
+			if (w_list(k, IMPLS[k, "work-per-hop", ij], "")) ref = IMPLS[k, "work-per-hop", ij]
+		if (ref == "") continue
+		nw = w_list(k, ref, "")
+		for (j = 1; j <= nw; j++) mp[j] = WL[j]
+		hdr = "| " md(col_label(k)) " | hop at W = 0 |"; sep = "|---|--:|"
+		for (j = 1; j <= nw; j++) { hdr = hdr " W = " fmt(mp[j], "ns") " |"; sep = sep "--:|" }
+		print hdr; print sep
+		for (pj = 1; pj <= 2; pj++) {
+			prefix = pj == 1 ? "" : "ring_"
+			for (ij = 1; ij <= N_IMPLS[k, "work-per-hop"]; ij++) {
+				i = IMPLS[k, "work-per-hop", ij]
+				if (!has(k, "work-per-hop", i, prefix "ns_per_hop_w0") && !w_list(k, i, prefix)) continue
+				row = "| " md(i) ", " wvar_name(prefix) " | " fmt(v(k, "work-per-hop", i, prefix "ns_per_hop_w0"), "ns") " |"
+				for (j = 1; j <= nw; j++) {
+					x = v(k, "work-per-hop", i, prefix "overhead_pct_w" mp[j])
+					row = row " " (x == "" ? DASH : sig3(x) " %") " |"
+				}
+				print row
+			}
+		}
+		print ""
+	}
+	print "The overhead in each cell is the median of the repetitions' (ns per hop − W) / W; the repetitions are"
+	print "sized by time (about 40 ms each in a full run), so a large W costs no more run time than W = 0."
+	any = ""
+	for (j = 1; j <= NPLOT; j++)
+		if (PLOT_FILE[j] ~ /^work-per-hop-/) any = any (any == "" ? "" : ", ") "[" md(PLOT_TITLE[j]) "](" PLOT_FILE[j] ")"
+	if (any != "") print "Plots (overhead against W, log-log, under Plots below): " any "."
+	print ""
+}
+
+# ---- hundreds of thousands ------------------------------------------------------
+
+function big_section(   ci, k, ij, i, n, s, x, y, z, any, lim, mpu, un) {
+	any = 0
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		for (ij = 1; ij <= N_IMPLS[k, "memory"]; ij++)
+			if (v(k, "memory", IMPLS[k, "memory", ij], "units") + 0 > 10000) any = 1
+		if (big_n(k, "threads-switchto") != "" || big_n(k, "coro") != "" || big_n(k, "go") != "") any = 1
+	}
+	if (!any) {
+		print "No ring or memory row above N = 10,000 in this run: the rings of 100,000 threads, coroutines and"
+		print "goroutines run in a full `make bench` only (not QUICK, which stops at rings of 1,024).\n"
+		return
+	}
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		s = ""
+		for (ij = 1; ij <= N_IMPLS[k, "ring"]; ij++) {
+			i = IMPLS[k, "ring", ij]
+			n = big_n(k, i)
+			if (n == "") continue
+			x = v(k, "ring", i, "ns_per_hop_n" n); y = v(k, "ring", i, "ns_per_hop_n2")
+			s = s (s == "" ? "" : "; ") sprintf("`%s` %s per hop at N=%d", i, fmt(x, "ns"), n)
+			if (y != "" && y > 0) s = s sprintf(", %.2f× its N=2 figure (%s)", x / y, fmt(y, "ns"))
+			z = v(k, "ring", i, "ns_per_hop_n2_beside" n)
+			if (z != "" && z > 0 && y != "" && y > 0) s = s sprintf("; its N=2 ring measured again while the %d existed: %s, %.2f× the N=2 figure", n, fmt(z, "ns"), z / y)
+			z = insns_of(k, "ring", i, "ns_per_hop_n" n)
+			if (z != "" && insns_of(k, "ring", i, "ns_per_hop_n2") > 0)
+				s = s sprintf(", %.2f× in instructions", z / insns_of(k, "ring", i, "ns_per_hop_n2"))
+		}
+		if (s != "") say(sprintf("**%s**, the ring: %s (target for threads-switchto: at most 2×).", md(col_label(k)), s))
+		s = ""
+		for (ij = 1; ij <= N_IMPLS[k, "memory"]; ij++) {
+			i = IMPLS[k, "memory", ij]
+			un = v(k, "memory", i, "units")
+			if (un + 0 <= 10000) continue
+			s = s (s == "" ? "" : "; ") sprintf("`%s` (N=%d): %s of RSS", i, un, fmt(v(k, "memory", i, "bytes_per_unit"), "bytes"))
+			x = v(k, "memory", i, "kernel_bytes_per_unit")
+			if (x != "") s = s sprintf(", %s in the kernel (stacks, page tables)", fmt(x, "bytes"))
+			x = v(k, "memory", i, "system_bytes_per_unit")
+			if (x != "") s = s sprintf(", %s of the machine's memory in all (%s for N)", fmt(x, "bytes"), fmt(x * un, "bytes"))
+			x = v(k, "memory", i, "create_ns_per_unit")
+			if (x != "") s = s sprintf(", made in %s each (%s for N)", fmt(x, "ns"), fmt(x * un, "ns"))
+		}
+		if (s != "") say(sprintf("**%s**, memory per unit: %s.", md(col_label(k)), s))
+		lim = env(k, "limits")
+		if (lim != "") say(sprintf("**%s**, limits in force: %s.", md(col_label(k)), lim))
+	}
+	print ""
+	print "What a user must raise to have as many at once (root; `sysctl -w`, and the module's parameters in"
+	print "`/sys/module/lwswitch/parameters/`); the benchmark raises them in the VM (`bench/vm/guest-bench.sh`):"
+	print ""
+	mpu = ""
+	for (ci = 1; ci <= N_COLS && mpu == ""; ci++) mpu = v(COLS[ci], "memory", "threads-switchto", "maps_per_unit")
+	print "- native threads: one task and one process id each, so `kernel.threads-max` (by default the memory / 128 KiB"
+	print "  on x86-64: 16,384 in a 2 GiB VM) and `kernel.pid_max` (32,768 below 32 CPUs) above N plus the system's"
+	print "  other tasks; `vm.max_map_count` (65,530) above " (mpu != "" ? sprintf("%.3g", mpu) : "two") " mappings per thread (its stack and guard page) times N plus"
+	print "  the process's others; on the switchto backend one module member each: `max_members` (16,384 per"
+	print "  domain) and `max_user_members` (65,536 per user) above N;"
+	mpu = ""
+	for (ci = 1; ci <= N_COLS && mpu == ""; ci++) mpu = v(COLS[ci], "memory", "coro", "maps_per_unit")
+	print "- coroutines: `vm.max_map_count` only, " (mpu != "" ? sprintf("%.3g (measured)", mpu) : "two") " mappings per live stack (`lwswitch_coro.h`: the stack and its"
+	print "  guard page), so the default 65,530 holds about 30,000 coroutines alive at once with the process's other"
+	print "  mappings; 100,000 need it above 200,000 plus those;"
+	print "- goroutines: nothing (their stacks are the Go heap's; no task, no mapping each)."
+	print ""
+	print "and the memory: the machine's memory per unit above times N (the VM of a full run is given enough, see"
+	print "`bench/run-bench`)."
+	print ""
+}
+
 # The smallest and largest N of case c's metrics BASE_n<N>: NLO, NHI
 # ("" when it has none), NBASE (the last BASE seen).
 function n_range(c,   mj, m, z) {
@@ -175,6 +313,8 @@ function reading_col(k,   cj, c, mj, m, s, x, y, z, g, f, r, ij, i, cm, w, busy,
 	for (cj = 1; cj <= N_CASES; cj++) {
 		c = CASES[cj]
 		n_range(c)
+		# (work-per-hop: its own section)
+		if (c == "work-per-hop") continue
 		for (mj = 1; mj <= n_metric[c]; mj++) {
 			m = metric_of[c, mj]
 			if (!is_primary(c, m)) continue
@@ -501,10 +641,16 @@ END {
 	print "## Targets"
 	print ""
 	targets_table()
+	print "## Crossover: work per hop"
+	print ""
+	crossover_section()
+	print "## Hundreds of thousands"
+	print ""
+	big_section()
 	print "## Plots"
 	print ""
 	if (nognuplot) print "No plots: gnuplot is not installed (`scripts/install-deps bench`).\n"
-	else if (!NPLOT) print "No plot: none of the plotted rows (ring/fanout scaling, memory, pingpong, chan-pingpong) is present.\n"
+	else if (!NPLOT) print "No plot: none of the plotted rows (ring/fanout scaling, memory, pingpong, chan-pingpong, work-per-hop) is present.\n"
 	for (j = 1; j <= NPLOT; j++) printf "### %s\n\n![%s](%s)\n\n", PLOT_TITLE[j], PLOT_TITLE[j], PLOT_FILE[j]
 	if (plot_failed != "") print "Plots that failed (see `plots/*.log`): " plot_failed ".\n"
 	print "## How to read this"

@@ -18,8 +18,9 @@
 BEGIN {
 	FS = ","
 	# Display order: these first, then the rest as they appear.
-	ncase_pref = split("pingpong chan-pingpong chan-throughput create memory ring fanout", case_pref, " ")
+	ncase_pref = split("pingpong chan-pingpong chan-throughput create memory ring fanout work-per-hop", case_pref, " ")
 	MU = "µs"; DASH = "–"	# table.awk: ASCII, for printf's byte widths
+	APPROX = "≈"; LEQ = "≤"; TIMES = "×"
 	nimpl_pref = split("threads-switchto threads-futex pthread-condvar coro go boost-fiber-sched boost-fiber-ws boost-context ucontext", impl_pref, " ")
 }
 
@@ -127,10 +128,29 @@ function insns_metric(m, u,   n, w, j, s, hit) {
 # The instruction count beside (k, c, i, m) (a wall-time row), or "".
 function insns_of(k, c, i, m) { return v(k, c, i, insns_metric(m, unit_of(k, c, i, m))) }
 function has_insns(k, c, i, m) { return has(k, c, i, insns_metric(m, unit_of(k, c, i, m))) }
+# Whether the icount boot's rows of (k, c, i) counted as many units as
+# the wall-time boot's: the memory rows of the big rings (a full run's
+# first boot only) have no twin at their N.
+function same_n_icount(k, c, i) {
+	return c != "memory" || !has(k, c, i, "units_icount") || v(k, c, i, "units") == v(k, c, i, "units_icount")
+}
 # A count for display: whole instructions.
 function fmt_insns(x) {
 	if (x == "") return DASH
 	return (x + 0 >= 100) ? sprintf("%.0f", x) : sprintf("%.3g", x)
+}
+
+# The largest N above 10,000 of (k, i)'s ring rows ns_per_hop_n<N> (the
+# big ring), or "".
+function big_n(k, i,   mj, m, z, best) {
+	best = ""
+	for (mj = 1; mj <= n_metric["ring"]; mj++) {
+		m = metric_of["ring", mj]
+		if (m !~ /^ns_per_hop_n[0-9]+$/ || !has(k, "ring", i, m)) continue
+		z = substr(m, 13) + 0
+		if (z > 10000 && (best == "" || z > best + 0)) best = z
+	}
+	return best
 }
 
 # The CPU-time metric of (k, c, i, m), or "".
@@ -206,6 +226,139 @@ function fmt_ratio(r) {
 	return sprintf("%.0f", r)
 }
 function fmt_secs(s) { return sprintf("%dm%02ds", int(s / 60), s % 60) }
+
+# ---- work per hop: the crossover --------------------------------------------
+#
+# Case work-per-hop: per impl, PREFIX "ns_per_hop_w" W and PREFIX
+# "overhead_pct_w" W (W in ns of work before each hop; PREFIX "" for the
+# ping-pong, "ring_" for the ring of 16).  crossover_eval() fills
+# XO_*[1..XO_N], per column, variant and impl: XO_col, XO_var (the
+# prefix), XO_impl, XO_what ("overhead", "overhead-insns" or "go"),
+# XO_kind ("interp": W between two measured W; "below": already at the
+# smallest W measured; "above": not by the largest; "none": no rows),
+# XO_w (ns, or instructions for "overhead-insns": the W found, the
+# smallest W for "below", the constant-cost estimate or "" for "above"),
+# XO_lo, XO_hi (the measured W around it) and XO_text.
+#   overhead: the W above which the impl's overhead_pct stays under 10 %;
+#   overhead-insns: the same from the icount boot's rows, in instructions;
+#   go: the W above which threads-switchto and go stay within 10 % of each
+#       other (the slower one's ns_per_hop at most 1.1x the faster one's).
+# Between two measured W it is interpolated on log W, the percentage
+# taken on a log scale too (a straight line on the log-log plot; linear
+# when either is not above 0).  Past the largest W, a constant cost per
+# hop c (ns_per_hop = W + c) gives an estimate: overhead c / W < 10 %
+# from W = 10 c; two impls' c1 < c2 within 10 % from W = 10 (c2 - c1) - c1.
+
+function wvar_name(p) { return p == "" ? "ping-pong" : "ring of 16" }
+
+# The W > 0 of (k, i)'s PREFIX ns_per_hop_w<W> rows, ascending, into
+# WL[1..n]; returns n.
+function w_list(k, i, prefix,   mj, m, z, n, a, b, t, base) {
+	n = 0; split("", WL); base = prefix "ns_per_hop_w"
+	for (mj = 1; mj <= n_metric["work-per-hop"]; mj++) {
+		m = metric_of["work-per-hop", mj]
+		if (index(m, base) != 1) continue
+		z = substr(m, length(base) + 1)
+		if (z !~ /^[0-9]+$/ || z + 0 <= 0 || !has(k, "work-per-hop", i, m)) continue
+		WL[++n] = z + 0
+	}
+	for (a = 2; a <= n; a++)
+		for (b = a; b > 1 && WL[b] < WL[b - 1]; b--) { t = WL[b]; WL[b] = WL[b - 1]; WL[b - 1] = t }
+	return n
+}
+
+# Where Y[1..n] (at WL[1..n]) falls under thr for good: sets XK, XW, XLO, XHI.
+function x_find(n, thr,   j, last, a, b, t) {
+	last = 0
+	for (j = 1; j <= n; j++) if (Y[j] >= thr) last = j
+	XLO = XHI = XW = ""
+	if (n == 0) { XK = "none"; return }
+	if (last == 0) { XK = "below"; XW = WL[1]; XHI = WL[1]; return }
+	if (last == n) { XK = "above"; XLO = WL[n]; return }
+	XK = "interp"; XLO = WL[last]; XHI = WL[last + 1]
+	a = Y[last]; b = Y[last + 1]
+	if (a > 0 && b > 0) t = (log(a) - log(thr)) / (log(a) - log(b))
+	else t = (a - thr) / (a - b)
+	XW = exp(log(XLO) + t * (log(XHI) - log(XLO)))
+}
+
+# W for display: ns, or (the icount boot, where W was calibrated in the
+# guest's instruction clock) instructions.
+function fmt_w(x, ins) { return ins ? sig3(x) " insns" : fmt(x, "ns") }
+function xo_label(what) {
+	return what == "go" ? "within 10 % of go" : what == "overhead" ? "overhead < 10 %" : "overhead < 10 %, in instructions (icount boot)"
+}
+
+function xo_add(k, prefix, i, what, note,   t, u) {
+	XO_N++
+	XO_col[XO_N] = k; XO_var[XO_N] = prefix; XO_impl[XO_N] = i; XO_what[XO_N] = what
+	XO_kind[XO_N] = XK; XO_w[XO_N] = XW; XO_lo[XO_N] = XLO; XO_hi[XO_N] = XHI
+	u = what ~ /insns$/
+	if (XK == "interp") t = "W " APPROX " " fmt_w(XW, u) " (between " fmt_w(XLO, u) " and " fmt_w(XHI, u) ")"
+	else if (XK == "below") t = "W " LEQ " " fmt_w(XW, u) " (already at the smallest W measured)"
+	else if (XK == "above") t = "W > " fmt_w(XLO, u) " (not reached" (XW != "" && XW > 0 ? "; " APPROX " " fmt_w(XW, u) " if the cost per hop stays what it is at " fmt_w(XLO, u) : "") ")"
+	else t = DASH
+	XO_text[XO_N] = t; XO_note[XO_N] = note
+}
+
+function crossover_eval(   ci, k, pj, prefix, ij, i, n, j, a, b, g, s, c1, c2, lo) {
+	XO_N = 0
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		if (!N_IMPLS[k, "work-per-hop"]) continue
+		for (pj = 1; pj <= 2; pj++) {
+			prefix = pj == 1 ? "" : "ring_"
+			for (ij = 1; ij <= N_IMPLS[k, "work-per-hop"]; ij++) {
+				i = IMPLS[k, "work-per-hop", ij]
+				n = w_list(k, i, prefix)
+				split("", Y); s = 1
+				for (j = 1; j <= n; j++) {
+					Y[j] = v(k, "work-per-hop", i, prefix "overhead_pct_w" WL[j])
+					if (Y[j] == "") s = 0
+				}
+				if (!n || !s) continue
+				x_find(n, 10)
+				if (XK == "above") XW = Y[n] > 0 ? WL[n] * Y[n] / 10 : ""
+				xo_add(k, prefix, i, "overhead", "")
+				# The same counted in instructions (the icount boot's
+				# twins, W calibrated against its instruction clock).
+				split("", Y); s = 1
+				for (j = 1; j <= n; j++) {
+					Y[j] = v(k, "work-per-hop", i, prefix "overhead_pct_w" WL[j] "_icount")
+					if (Y[j] == "") s = 0
+				}
+				if (!s) continue
+				x_find(n, 10)
+				if (XK == "above") XW = Y[n] > 0 ? WL[n] * Y[n] / 10 : ""
+				xo_add(k, prefix, i, "overhead-insns", "")
+			}
+			# threads-switchto against go, at the W both have.
+			n = w_list(k, "threads-switchto", prefix)
+			split("", Y); s = 0
+			for (j = 1; j <= n; j++) {
+				a = v(k, "work-per-hop", "threads-switchto", prefix "ns_per_hop_w" WL[j])
+				g = v(k, "work-per-hop", "go", prefix "ns_per_hop_w" WL[j])
+				if (a == "" || g == "" || a + 0 <= 0 || g + 0 <= 0) { s = -1; break }
+				Y[j] = 100 * ((a > g ? a / g : g / a) - 1); s++
+			}
+			if (s <= 0) continue
+			x_find(n, 10)
+			if (XK == "above") {
+				c1 = v(k, "work-per-hop", "threads-switchto", prefix "ns_per_hop_w" WL[n]) - WL[n]
+				c2 = v(k, "work-per-hop", "go", prefix "ns_per_hop_w" WL[n]) - WL[n]
+				lo = c1 < c2 ? c1 : c2
+				XW = (c1 > 0 && c2 > 0) ? 10 * (c1 > c2 ? c1 - c2 : c2 - c1) - lo : ""
+				if (XW != "" && XW <= WL[n]) XW = ""
+			}
+			a = v(k, "work-per-hop", "threads-switchto", prefix "ns_per_hop_w0")
+			g = v(k, "work-per-hop", "go", prefix "ns_per_hop_w0")
+			xo_add(k, prefix, "threads-switchto", "go",
+			       (a != "" && g != "" && g > 0 ? sprintf("at W = 0: threads-switchto %.2f%s go", a / g, TIMES) : "") \
+			       (n ? sprintf("%sat %s: %.2f%s", a != "" && g != "" && g > 0 ? "; " : "", fmt(WL[n], "ns"),
+					    v(k, "work-per-hop", "threads-switchto", prefix "ns_per_hop_w" WL[n]) / v(k, "work-per-hop", "go", prefix "ns_per_hop_w" WL[n]), TIMES) : ""))
+		}
+	}
+}
 
 # ---- targets -------------------------------------------------------------------
 #
@@ -452,6 +605,30 @@ function targets_eval(   ci, k, j, i, modes, any, a1, a2, a3, a4, x, y, z, n, g,
 	if (!a2) t_missing(5, "coro / go chan-pingpong", "<= 0.5", "no column has both rows")
 	if (!a3) t_missing(5, "threads-switchto ring: ns/hop N=10000 / N=2", "<= 2",
 			   "no column has threads-switchto ring rows at both N=2 and N=10000")
+
+	# issue 17: hundreds of thousands (the big ring, a full run only).
+	a1 = 0
+	for (ci = 1; ci <= N_COLS; ci++) {
+		k = COLS[ci]
+		n = big_n(k, "threads-switchto")
+		if (n == "" || !has(k, "ring", "threads-switchto", "ns_per_hop_n2")) continue
+		a1 += t_ratio(17, k, "threads-switchto ring: ns/hop N=" n " / N=2", v(k, "ring", "threads-switchto", "ns_per_hop_n" n),
+			      v(k, "ring", "threads-switchto", "ns_per_hop_n2"), "<=", 2,
+			      join(join(n + 0 < 100000 ? "N=" n ": the largest that ran, not 100000" : "",
+					insns_note(k, "ring", "threads-switchto", "ring", "threads-switchto", "ns_per_hop_n" n) == "" ? "" : \
+					sprintf("insns ratio %.2f", insns_of(k, "ring", "threads-switchto", "ns_per_hop_n" n) / insns_of(k, "ring", "threads-switchto", "ns_per_hop_n2"))),
+				   has(k, "ring", "threads-switchto", "ns_per_hop_n2_beside" n) ? \
+				   sprintf("N=2 measured again beside the %d threads: %s (ratio %.2f)", n, fmt(v(k, "ring", "threads-switchto", "ns_per_hop_n2_beside" n), "ns"),
+					   v(k, "ring", "threads-switchto", "ns_per_hop_n" n) / v(k, "ring", "threads-switchto", "ns_per_hop_n2_beside" n)) : ""))
+		x = v(k, "memory", "threads-switchto", "kernel_bytes_per_unit")
+		y = v(k, "memory", "threads-switchto", "units")
+		if (x != "" && y + 0 > 10000)
+			t_add(17, k, "kernel memory per native thread (not a target)", fmt(x, "bytes") " at N=" sprintf("%d", y), "-", "n/a",
+			      "KernelStack + PageTables" (has(k, "memory", "threads-switchto", "system_bytes_per_unit") ? \
+				"; all of it (fall of MemFree) " fmt(v(k, "memory", "threads-switchto", "system_bytes_per_unit"), "bytes") : ""))
+	}
+	if (!a1) t_missing(17, "threads-switchto ring: ns/hop N=100000 / N=2", "<= 2",
+			   "no threads-switchto ring row above N=10000 (the big ring runs in a full run only)")
 	run_k = env("run", "kernels"); run_q = env("run", "quick"); el = env("run", "elapsed_s")
 	if (el != "") {
 		if (run_k ~ /6\.1( |$)/ && run_k ~ /6\.12/ && run_q == "0")

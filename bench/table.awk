@@ -5,10 +5,13 @@
 # ratio to `go` and to `threads-futex` in the same column, and for a VM
 # row the instruction count of the same program in the boot under icount
 # (median and p10..p90; bench/icount.awk); then the issues' targets as
-# same-run ratios.  Counters (same-CPU share, context
+# same-run ratios, and the crossover of the case work-per-hop (the W
+# from which a hand-off's overhead is under 10 %, and from which
+# threads-switchto and go are within 10 % of each other; results.awk's
+# crossover_eval()).  Counters (same-CPU share, context
 # switches per hop, ...) are in results.csv and report.md.
 #   awk -f bench/results.awk -f bench/table.awk [env.txt] results.csv
-BEGIN { MU = "us"; DASH = "-" }
+BEGIN { MU = "us"; DASH = "-"; APPROX = "~"; LEQ = "<="; TIMES = "x" }
 END {
 	order_all()
 	for (ci = 1; ci <= N_COLS; ci++) {
@@ -39,7 +42,7 @@ END {
 						if (w != "" && w > 0) cpu = cpu sprintf(" (%.2f)", v(k, c, i, cm) / w)
 					}
 					im = insns_metric(m, u); ins = ""
-					if (unit_of(k, c, i, im) == "insns")
+					if (unit_of(k, c, i, im) == "insns" && same_n_icount(k, c, i))
 						ins = sprintf("%s [%s .. %s]", fmt_insns(v(k, c, i, im)),
 							      fmt_insns(p10(k, c, i, im)), fmt_insns(p90(k, c, i, im)))
 					else if (is_vm(k) && (u == "ns" || is_rate(u)))
@@ -57,6 +60,12 @@ END {
 	for (t = 1; t <= N_T; t++)
 		printf "  %-3s %-6s %-52s %-12s (%s: %s)%s\n", "#" T_issue[t], T_col[t] == "" ? "run" : col_label(T_col[t]),
 		       T_name[t], T_value[t], T_want[t], T_status[t], T_note[t] != "" ? "  " T_note[t] : ""
+	crossover_eval()
+	if (XO_N) printf "\ncrossover (work-per-hop: W ns of work before each hop; interpolated on log W between the measured W):\n"
+	for (t = 1; t <= XO_N; t++)
+		printf "  %-6s %-10s %-26s %s from %s%s\n", col_label(XO_col[t]), wvar_name(XO_var[t]), XO_impl[t],
+		       xo_label(XO_what[t]), XO_text[t],
+		       XO_note[t] != "" ? "  (" XO_note[t] ")" : ""
 	if (NROWS == 0) print "bench: no result rows"
 	printf "\n(/go, /futex: this impl's cost over go's / threads-futex's, same case, metric and column;\n"
 	printf " rates are inverted, so below 1 is cheaper.  CPU/op: user+system time per operation; /wall\n"

@@ -11,19 +11,41 @@
 #
 # Before each step one line "bench-progress: <i>/<n> <label>" goes to
 # stderr (it reaches the results serial port live; the driver tails it).
+#
+# BIG_N (environment): the size of the big rings of lws-scale and lws-go
+# (100,000 threads-switchto, coroutines and goroutines: the programs'
+# default in a full run, none under QUICK); 0 drops them (bench/run-bench
+# does so for the boot under icount).
 set -u
 q=${QUICK:+--quick}
+big=${BIG_N:+--big-n $BIG_N}
 stats=/sys/kernel/debug/lwswitch/stats
 default=$(sed -n 's/^placement //p' $stats)
 echo "guest: $(uname -r) with $(nproc) CPUs and placement $default" >&2
 
+# The limits 100,000 threads and as many coroutines at once need (as
+# root, for the whole run; lws-scale would raise them for itself too):
+# a task and a process id per thread, two mappings per thread or
+# coroutine stack (the stack and its guard page), a module member per
+# thread on the switchto backend.  Raised, never lowered.
+raise() {
+	cur=$(cat "$1" 2> /dev/null) || return 0
+	[ "$cur" -ge "$2" ] 2> /dev/null && return 0
+	echo "$2" > "$1" && echo "guest: $1 raised from $cur to $2" >&2
+}
+raise /proc/sys/kernel/threads-max 262144
+raise /proc/sys/kernel/pid_max 262144
+raise /proc/sys/vm/max_map_count 1048576
+raise /sys/module/lwswitch/parameters/max_members 262144
+raise /sys/module/lwswitch/parameters/max_user_members 262144
+
 [ -f /payload/guest-env.sh ] && sh /payload/guest-env.sh
 
-# Steps: 8 fixed ones, then one per other placement (not under QUICK: those
+# Steps: 10 fixed ones, then one per other placement (not under QUICK: those
 # rows justify the default placement, they do not answer the question).
 others=
 [ -n "$q" ] || for p in 0 2; do [ "$p" = "$default" ] || others="$others $p"; done
-step=0 nsteps=$((8 + $(echo $others | wc -w)))
+step=0 nsteps=$((10 + $(echo $others | wc -w)))
 progress() {
 	step=$((step + 1))
 	echo "bench-progress: $step/$nsteps $*" >&2
@@ -40,13 +62,15 @@ LWSW_BACKEND=futex lws-chan $q
 # Scaling (memory, ring, fanout, create, chan-throughput pairs4) of the
 # native threads, the condvar channel and the coroutine core, and the
 # coroutines' chan-pingpong: once with the module, then threads on futexes.
+# Also the work per hop (a calibrated W before each hand-off) and, in a
+# full run, the big rings (threads-switchto and coroutines: 100,000).
 progress "lws-scale switchto+condvar+coro"
-lws-scale --impls threads,condvar,coro $q
+lws-scale --impls threads,condvar,coro $q $big
 progress "lws-scale futex"
-LWSW_BACKEND=futex lws-scale --impls threads $q
+LWSW_BACKEND=futex lws-scale --impls threads $q $big
 # Go's goroutines and channels in the same boot (GOMAXPROCS = vCPUs).
 progress "lws-go"
-lws-go ${QUICK:+-quick} -only env,chan-pingpong,chan-throughput,create,memory,ring,fanout
+lws-go ${QUICK:+-quick} ${BIG_N:+-big-n $BIG_N} -only env,chan-pingpong,chan-throughput,create,memory,ring,fanout,work-per-hop
 # Go's channel round trip on one P (impl go-gomaxprocs1): no idle M then
 # spins on the other vCPU looking for work.  Beside the go row it shows
 # what that spinning costs, in wall time and, in the boot under icount

@@ -76,6 +76,16 @@ if [ -r "$stats" ]; then
 	esac
 	put placement "$p${what:+ ($what)}"
 fi
+# The limits that bound how many threads and coroutines live at once
+# (guest-bench.sh raises them in the VM for the N = 100,000 rows).
+lim=
+for f in kernel/threads-max kernel/pid_max vm/max_map_count; do
+	x=$(first /proc/sys/$f) && lim="$lim${lim:+, }$(echo "$f" | tr / .)=$x"
+done
+for f in max_members max_user_members; do
+	x=$(first /sys/module/lwswitch/parameters/$f) && lim="$lim${lim:+, }lwswitch $f=$x"
+done
+[ -n "$lim" ] && put limits "$lim"
 # Which module build was measured: a stale lwswitch.ko in a payload is
 # otherwise invisible in the results.
 v=$(first /sys/module/lwswitch/srcversion) && put module_srcversion "$v"

@@ -6,12 +6,12 @@
  * peer (bench/peers/go/main.go: same case and metric names), so that they
  * are measured in the same VM boot and line up.
  *
- *   lws-scale [--quick] [--reps N] [--header] [--host]
+ *   lws-scale [--quick] [--reps N] [--header] [--host] [--big-n N]
  *             [--only CASE,...] [--impls threads,condvar,coro]
  *
  * Impls (--impls; default all three):
  *   threads   "threads-<backend>": pthreads (64 KiB stacks, so that
- *             10,000 of them fit in the VM) on lws channels; <backend> is
+ *             100,000 of them fit in the VM) on lws channels; <backend> is
  *             lwsw_backend(): "switchto" with /dev/lwswitch, "futex"
  *             without it or with LWSW_BACKEND=futex (run the program twice)
  *   condvar   "pthread-condvar": the same pthreads on the mutex+condvar
@@ -21,34 +21,64 @@
  *             in a coroutine (a driver spawned per repetition)
  *
  * Cases (--only; default all; run in the order fanout, create,
- * chan-throughput, chan-pingpong, ring, memory):
+ * chan-throughput, chan-pingpong, work-per-hop, ring, memory):
  *   ring             ns_per_hop_n<N>, N = 2, 16, 128, 1024, 10000 (--quick:
- *                    up to 1024): N units in a ring, each blocked in a
+ *                    up to 1024), and for threads-switchto and coro also
+ *                    N = 100,000 (the big ring: --big-n N sets its size, 0
+ *                    drops it; none under --quick unless --big-n is given),
+ *                    built and measured after every impl's smaller rings,
+ *                    with the N = 2 ring measured again beside it
+ *                    (ns_per_hop_n2_beside<N>): N units in a ring, each
+ *                    blocked in a
  *                    receive on its own unbuffered channel, pass one token
  *                    (a hop budget, decremented per hop); a member forwards
  *                    it with lwsw_chan_sendrecv(next, v - 1, own) (condvar:
  *                    send then receive), i.e. one SWITCHTO per hop on the
  *                    switchto backend.  Per impl the rings are built once
  *                    and stay alive together, and repetitions are
- *                    interleaved across N (as the Go peer does).  Checked
- *                    per run: the member the token ends at (n mod N) and
- *                    the exact number of receipts (n + 1).  Threads also
+ *                    interleaved across N (as the Go peer does).  A run
+ *                    starts at the member after the one the last run ended
+ *                    at, so that the members of a run have not run for a
+ *                    lap.  Checked per run: the member the token ends at
+ *                    and the exact number of receipts (n + 1).  Threads also
  *                    get vcsw_per_hop_n<N> (voluntary context switches of
  *                    the members per hop: about 1 when every hop blocked)
  *                    and, on lws channels, switchto_per_hop_n<N> and
  *                    syscalls_per_hop_n<N> (the library's counters), over
  *                    the timed and warm-up runs, collected by one more lap
  *                    of the token (the census).
- *   memory           bytes_per_unit: threads: the members of the largest
- *                    ring (10,000; --quick: 1,024), each first blocked in
- *                    a receive on one shared unbuffered channel, as the Go
- *                    peer's goroutines; coroutines: 100,000 (--quick:
- *                    10,000) blocked on one shared channel, measured last.
- *                    (RSS with all of them blocked - RSS before) / N from
- *                    /proc/self/statm; kernel_bytes_per_unit: KernelStack +
- *                    PageTables of /proc/meminfo (system wide), same delta:
- *                    what RSS does not show of a thread; units: N (a unit
- *                    "bytes@n=N" when N is not 10,000 / 100,000).
+ *   memory           the members of the impl's largest ring (threads,
+ *                    condvar: 10,000, --quick 1,024; threads-switchto and
+ *                    coro: the big ring), each first blocked in a receive
+ *                    on one shared unbuffered channel, as the Go peer's
+ *                    goroutines; coroutines without a big ring (--quick):
+ *                    10,000 blocked on one shared channel, measured last.
+ *                    bytes_per_unit: (RSS with all of them blocked - RSS
+ *                    before) / N from /proc/self/statm;
+ *                    kernel_bytes_per_unit: KernelStack + PageTables of
+ *                    /proc/meminfo (system wide), same delta: what RSS
+ *                    does not show of a thread; system_bytes_per_unit: the
+ *                    fall of MemFree (everything: RSS, kernel stacks, page
+ *                    tables, the kernel's task structures), same delta;
+ *                    create_ns_per_unit (and cpu_): from the first spawn
+ *                    until all N are blocked, per unit; maps_per_unit: new
+ *                    memory mappings per unit (vm.max_map_count); units: N
+ *                    (a unit "bytes@n=N" when N is not the impl's full-run
+ *                    N: 10,000, or 100,000 for threads-switchto and coro).
+ *   work-per-hop     ns_per_hop_w<W> and overhead_pct_w<W> (W > 0), W = 0,
+ *                    100, 1000, 10000 and 100000 ns: hand-offs with W ns of
+ *                    real work before each (bench/common/work.h, calibrated
+ *                    once per process against the thread's CPU time: the
+ *                    fastest of 7 runs of 10 ms (--quick: 5 ms); row
+ *                    work_steps_per_us): a ping-pong of two units (each
+ *                    works W, then lwsw_chan_sendrecv() to the other; a hop
+ *                    is one direction), and, as ring_ns_per_hop_w<W> and
+ *                    ring_overhead_pct_w<W>, a ring of 16 units where each
+ *                    works W before forwarding.  overhead_pct = (ns_per_hop
+ *                    - W) / W * 100, W being what the steps done take by the
+ *                    calibration.  Sized by time, not hops: a repetition
+ *                    is about 40 ms (--quick: 8 ms), so W = 100 us costs no
+ *                    more than W = 0.
  *   fanout           ns_per_msg_n<N>, N = 1, 4, 16, 64: one producer sends
  *                    1..n on one unbuffered channel, N consumers (started
  *                    before the clock; the channel closed after it)
@@ -67,15 +97,18 @@
  * Nothing is torn down: rings and idle units stay blocked until the process
  * exits (exit_group ends them at once; under TCG 10,000 threads or 100,000
  * coroutine stacks released one by one cost tens of seconds).  So that
- * every impl's rings fit, kernel.threads-max and vm.max_map_count are
- * raised for the run when lower, and restored at exit.
+ * every impl's rings fit, kernel.threads-max, kernel.pid_max and
+ * vm.max_map_count are raised for the run when lower, and restored at exit
+ * (bench/vm/guest-bench.sh raises them for the whole run first).
  *
  * Every timed row has a cpu_ row: user + system CPU time of the process per
  * operation (so that spinning shows).  Repetitions: each row is warmed up
  * and calibrated (runs of growing size until one takes a tenth of the
  * target time), then --reps (5) repetitions of about the target time
- * (0.2 s; --quick: 0.02 s), interleaved across the rows of a case; ring
- * runs are at least 2,000 hops and 2 N (--quick: 500 and N).
+ * (0.2 s; --quick: 0.02 s; work-per-hop: see there), interleaved across
+ * the rows of a case; ring runs are at least 2,000 hops and 2 N (--quick:
+ * 500 and N), in rings larger than 10,000 at least 10,000 hops (--quick:
+ * 2,000).
  * Progress goes to stderr.
  */
 #define _GNU_SOURCE
@@ -99,6 +132,7 @@
 #include "../common/benchutil.h"
 #include "../common/procmem.h"
 #include "../common/condchan.h"
+#include "../common/work.h"
 
 #define THREAD_STACK	(64 * 1024)
 #define EXIT_TOKEN	UINT64_MAX	/* condvar channels: "closed" */
@@ -116,6 +150,7 @@ static int reps = 5, quick;
 static double target_ns = 200e6;
 static pthread_attr_t tattr;
 static uint64_t prog_t0;
+static volatile uint64_t work_sink;	/* work-per-hop: the work's results */
 
 static void die(const char *what, int err)
 {
@@ -358,10 +393,15 @@ static void run_case(const char *cas, struct row *rows, int nrows)
 	}
 }
 
+/*
+ * The wall clock inside the CPU time's readings: getrusage(RUSAGE_SELF)
+ * sums over every thread of the process, which with 100,000 of them costs
+ * more than a whole run of a small ring.
+ */
 static void clock_start(uint64_t *t0, uint64_t *c0)
 {
-	*t0 = bench_now_ns();
 	*c0 = bench_cpu_ns();
+	*t0 = bench_now_ns();
 }
 
 static void clock_stop(struct row *r, uint64_t t0, uint64_t c0)
@@ -381,9 +421,12 @@ static void sleep_ms(long ms)
 
 /*
  * Kernel limits the run needs beyond the defaults of a 2 GiB VM: memory
- * mappings (two per thread or coroutine stack: 65,530 by default) and
- * threads (kernel.threads-max: 16,384 here).  Raised for the run when
- * lower, restored at exit (also on SIGINT/SIGTERM/SIGHUP).
+ * mappings (two per thread or coroutine stack: 65,530 by default),
+ * threads (kernel.threads-max: 16,384 there), process ids (one per
+ * thread; kernel.pid_max: 32,768 below 32 CPUs) and the module's members
+ * (one per thread on the switchto backend: max_members, 16,384 per
+ * domain, and max_user_members, 65,536 per user).  Raised for the run
+ * when lower, restored at exit (also on SIGINT/SIGTERM/SIGHUP).
  */
 struct sysctl {
 	const char *path, *name;
@@ -393,6 +436,9 @@ struct sysctl {
 static struct sysctl sysctls[] = {
 	{ "/proc/sys/vm/max_map_count", "vm.max_map_count", -1 },
 	{ "/proc/sys/kernel/threads-max", "kernel.threads-max", -1 },
+	{ "/proc/sys/kernel/pid_max", "kernel.pid_max", -1 },
+	{ "/sys/module/lwswitch/parameters/max_members", "lwswitch max_members", -1 },
+	{ "/sys/module/lwswitch/parameters/max_user_members", "lwswitch max_user_members", -1 },
 };
 #define NSYSCTL (int)(sizeof(sysctls) / sizeof(sysctls[0]))
 
@@ -469,33 +515,73 @@ static void *mem_unit(void *arg)
 	return NULL;
 }
 
-static void memory_rows(const struct impl *im, long n, long want, long rss0, long rss1,
-			long k0, long k1)
+/* What the memory rows compare, before and after the units are made. */
+struct memsnap {
+	long rss, kmem, mfree, maps;
+	uint64_t t, c;
+};
+
+static void mem_before(struct memsnap *s)
+{
+	sleep_ms(50);
+	s->maps = bench_nmaps();
+	s->rss = bench_rss();
+	s->kmem = bench_kmem();
+	s->mfree = bench_meminfo("MemFree");
+	clock_start(&s->t, &s->c);
+}
+
+/* Right after the last unit has blocked: the clocks first, wall first. */
+static void mem_after(struct memsnap *s)
+{
+	s->t = bench_now_ns();
+	s->c = bench_cpu_ns();
+	s->rss = bench_rss_settled();
+	s->kmem = bench_kmem();
+	s->mfree = bench_meminfo("MemFree");
+	s->maps = bench_nmaps();
+}
+
+static void memory_rows(const struct impl *im, long n, long want, const struct memsnap *s0,
+			const struct memsnap *s1)
 {
 	char unit[32] = "bytes";
+	double dn = (double)n;
 
 	if (n != want)
 		snprintf(unit, sizeof(unit), "bytes@n=%ld", n);
-	note("memory %s: %ld units blocked in a receive: RSS %ld -> %ld KiB, "
-	     "kernel stacks + page tables %ld -> %ld KiB, %ld mappings",
-	     im->name, n, rss0 >> 10, rss1 >> 10, k0 >> 10, k1 >> 10, bench_nmaps());
-	bench_row1("memory", im->name, "bytes_per_unit", (double)(rss1 - rss0) / (double)n, unit);
-	if (k0 >= 0 && k1 >= 0)
+	note("memory %s: %ld units made in %.1f s and blocked in a receive: RSS %ld -> %ld KiB, "
+	     "kernel stacks + page tables %ld -> %ld KiB, MemFree %ld -> %ld KiB, "
+	     "%ld -> %ld mappings", im->name, n, (double)(s1->t - s0->t) / 1e9,
+	     s0->rss >> 10, s1->rss >> 10, s0->kmem >> 10, s1->kmem >> 10,
+	     s0->mfree >> 10, s1->mfree >> 10, s0->maps, s1->maps);
+	bench_row1("memory", im->name, "bytes_per_unit", (double)(s1->rss - s0->rss) / dn, unit);
+	if (s0->kmem >= 0 && s1->kmem >= 0)
 		bench_row1("memory", im->name, "kernel_bytes_per_unit",
-			   (double)(k1 - k0) / (double)n, unit);
-	bench_row1("memory", im->name, "units", (double)n, "count");
+			   (double)(s1->kmem - s0->kmem) / dn, unit);
+	if (s0->mfree >= 0 && s1->mfree >= 0)
+		bench_row1("memory", im->name, "system_bytes_per_unit",
+			   (double)(s0->mfree - s1->mfree) / dn, unit);
+	bench_row1("memory", im->name, "create_ns_per_unit", (double)(s1->t - s0->t) / dn, "ns");
+	bench_row1("memory", im->name, "cpu_create_ns_per_unit", (double)(s1->c - s0->c) / dn, "ns");
+	if (s0->maps >= 0 && s1->maps >= 0)
+		bench_row1("memory", im->name, "maps_per_unit", (double)(s1->maps - s0->maps) / dn,
+			   "maps");
+	bench_row1("memory", im->name, "units", dn, "count");
 }
 
 /*
- * 100,000 coroutines (--quick: 10,000) each blocked in a receive on one
- * shared unbuffered channel.  They are left parked: the process exits
- * without tearing them down (under TCG unmapping 100,000 stacks one by one
- * costs half a minute), so this runs last.
+ * Without a big ring (--quick): 10,000 coroutines (100,000 with --big-n 0)
+ * each blocked in a receive on one shared unbuffered channel.  They are
+ * left parked: the process exits without tearing them down (under TCG
+ * unmapping 100,000 stacks one by one costs half a minute), so this runs
+ * last.
  */
 static void bench_memory_coro(const struct impl *im)
 {
-	long want = quick ? 10000 : 100000, n, rss0, rss1, k0, k1;
+	long want = quick ? 10000 : 100000, n;
 	struct lwsw_co_attr attr;
+	struct memsnap s0, s1;
 	int rc;
 
 	n = maps_make_room(want, 2);
@@ -504,24 +590,48 @@ static void bench_memory_coro(const struct impl *im)
 	lwsw_co_attr_init(&attr);
 	attr.flags = LWSW_CO_DETACHED;
 	xmake(&mem_ch, im->kind, 0);
-	sleep_ms(50);
-	rss0 = bench_rss();
-	k0 = bench_kmem();
+	mem_before(&s0);
 	for (long i = 0; i < n; i++)
 		if ((rc = lwsw_co_spawn_attr(NULL, &attr, mem_unit, NULL)))
 			die("lwsw_co_spawn", rc);
 	while (atomic_load(&mem_started) < n)
-		sleep_ms(5);
-	rss1 = bench_rss_settled();
-	k1 = bench_kmem();
-	memory_rows(im, n, 100000, rss0, rss1, k0, k1);
+		sleep_ms(1);
+	mem_after(&s1);
+	memory_rows(im, n, 100000, &s0, &s1);
 }
 
 /* ---- ring (and memory of threads) ---- */
 
 static const int ring_sizes[] = { 2, 16, 128, 1024, 10000 };
-#define NRING_MAX (int)(sizeof(ring_sizes) / sizeof(ring_sizes[0]))
-static int nring = NRING_MAX;		/* --quick: up to 1024 */
+#define NRING_STD (int)(sizeof(ring_sizes) / sizeof(ring_sizes[0]))
+#define NRING_MAX (NRING_STD + 1)
+#define BIG_N_FULL 100000
+static int nring = NRING_STD;		/* --quick: up to 1024 */
+static int big_n = -1;			/* --big-n; -1: BIG_N_FULL, none under --quick */
+
+/* The impls that get the big ring: threads on SWITCHTO, coroutines. */
+static int impl_big(const struct impl *im)
+{
+	return im->kind == K_CORO || (im->kind == K_THREADS && !strcmp(lwsw_backend(), "switchto"));
+}
+
+/* The ring sizes of @im, ascending, into @sizes; returns how many. */
+static int ring_list(const struct impl *im, int *sizes)
+{
+	int n = 0;
+
+	for (int i = 0; i < nring; i++)
+		sizes[n++] = ring_sizes[i];
+	if (big_n > 0 && impl_big(im))
+		sizes[n++] = big_n;
+	return n;
+}
+
+/* The memory rows' N in a full run with the defaults. */
+static long mem_want(const struct impl *im)
+{
+	return impl_big(im) ? BIG_N_FULL : ring_sizes[NRING_STD - 1];
+}
 
 /* The census: a token flag; each member records its counters (since the
  * previous census) and passes it on; the value below the flag counts the
@@ -536,6 +646,7 @@ struct member {
 	struct xch ch;
 	struct unit u;
 	uint64_t hops;		/* receipts, written by the token holder only */
+	uint64_t sink;		/* the result of its work (work-per-hop) */
 	long vcsw;		/* at the census */
 	uint64_t sys_switchto, syscalls;
 } __attribute__((aligned(64)));
@@ -547,6 +658,8 @@ struct ring {
 	struct xch done;
 	struct xch *gate;	/* the memory case: receive on it first */
 	_Atomic long started;
+	int next;		/* where the next run starts */
+	uint64_t work;		/* steps of work before each forward (work-per-hop) */
 	uint64_t receipts;	/* sum of m[].hops after the last run */
 	uint64_t hops;		/* member-to-member hops of all runs */
 };
@@ -593,10 +706,13 @@ static void *ring_member(void *arg)
 			continue;
 		}
 		m->hops++;
-		if (v == 0)
+		if (v == 0) {
 			rc = xsendrecv(&rg->done, (uint64_t)m->id, &m->ch, &v);
-		else
+		} else {
+			if (rg->work)
+				m->sink = bench_work(m->sink, rg->work);
 			rc = xsendrecv(next, v - 1, &m->ch, &v);
+		}
 	}
 	die("ring member", rc);
 	return NULL;
@@ -652,25 +768,27 @@ static void ring_start(struct ring *rg)
 		else
 			ring_spawn_thread(&rg->m[i]);
 	while (atomic_load(&rg->started) < rg->n)
-		sleep_ms(5);
+		sleep_ms(1);
 }
 
-/* One run: r->cur_n hops. */
+/* One run: r->cur_n hops, from where the last run ended. */
 static void ring_run(void *p)
 {
 	struct row *r = p;
 	struct ring *rg = r->ctx;
 	uint64_t t0, c0, id = UINT64_MAX, sum = 0;
+	long end = (rg->next + r->cur_n) % rg->n;
 	int rc;
 
 	clock_start(&t0, &c0);
-	rc = xsendrecv(&rg->m[0].ch, (uint64_t)r->cur_n, &rg->done, &id);
+	rc = xsendrecv(&rg->m[rg->next].ch, (uint64_t)r->cur_n, &rg->done, &id);
 	clock_stop(r, t0, c0);
 	if (rc)
 		die("ring: start", rc);
-	if (id != (uint64_t)(r->cur_n % rg->n))
+	if (id != (uint64_t)end)
 		fail("ring n=%d: the token ended at member %llu, want %ld", rg->n,
-		     (unsigned long long)id, r->cur_n % rg->n);
+		     (unsigned long long)id, end);
+	rg->next = (int)((end + 1) % rg->n);
 	for (int i = 0; i < rg->n; i++)
 		sum += rg->m[i].hops;
 	if (sum - rg->receipts != (uint64_t)r->cur_n + 1)
@@ -722,65 +840,253 @@ static void ring_report(struct ring *rg, const struct impl *im)
 	}
 }
 
+/* The min_n of a ring row of @n members. */
+static long ring_min_n(int n)
+{
+	/*
+	 * Every member at least twice per run (once under --quick), and
+	 * enough hops that the start and the end of a run (a hand-off from
+	 * and back to the driver, which may wait for a sleeping CPU) do not
+	 * count: calibration by time alone would stop at a few hops when
+	 * they take a tenth of the target.  A big ring is not gone round in
+	 * every run (under TCG a lap of 100,000 threads takes seconds);
+	 * since each run starts where the last one ended, its members have
+	 * not run for a lap either.
+	 */
+	if (n > ring_sizes[NRING_STD - 1])
+		return quick ? 2000 : 10000;
+	return quick ? (n > 500 ? n : 500) : (2L * n > 2000 ? 2L * n : 2000);
+}
+
+/* Build and start a ring of @n; with @memory, the memory rows of it. */
+static struct ring *ring_make(const struct impl *im, int n, int memory)
+{
+	struct ring *rg = ring_alloc(im->kind, n);
+	struct memsnap s0, s1;
+	struct xch gate;
+
+	if (memory) {
+		xmake(&gate, im->kind, 0);
+		rg->gate = &gate;
+		mem_before(&s0);
+	}
+	ring_start(rg);
+	if (memory) {
+		mem_after(&s1);
+		memory_rows(im, n, mem_want(im), &s0, &s1);
+		xclose(&gate, n);
+		/* Every member past the gate (blocked on its own channel). */
+		in_ctx(im->kind, census_run, rg);
+		xfree(&gate);
+		rg->gate = NULL;
+	}
+	return rg;
+}
+
+/* Each impl's rings, by size (NULL: not built). */
+static struct ring *impl_rings[3][NRING_MAX];
+
 /*
- * The rings of one impl, repetitions interleaved across N.  For threads
+ * The rings of impl @ii, repetitions interleaved across N.  With @memory
  * the largest ring is also the memory case: its members first block in a
  * receive on one shared unbuffered channel (the gate, as the Go peer's
- * memory case), RSS is read, then the gate is closed and they take their
- * places in the ring.
+ * memory case), memory is read, then the gate is closed and they take
+ * their places in the ring.  Phase 1: the rings up to 10,000, every impl
+ * before any big ring exists.  Phase 2: the big ring, after every impl's
+ * phase 1 (a process holding 100,000 threads makes every hop dearer, so
+ * the smaller rings are measured without them), and the N = 2 ring again
+ * beside it, as ns_per_hop_n2_beside<N>.
  */
-static void bench_ring_impl(const struct impl *im, int ring, int memory)
+static void bench_ring_impl(int ii, int ring, int memory, int phase)
 {
 	static struct row rows[NRING_MAX];
-	struct ring *rings[NRING_MAX];
+	const struct impl *im = &impls[ii];
+	struct ring **rings = impl_rings[ii];
 	char metric[48], cpu_metric[48];
 	uint64_t t0 = bench_now_ns();
-	int total = 0, first = ring ? 0 : nring - 1;
+	int sizes[NRING_MAX], n = ring_list(im, sizes), big = n > nring, total = 0, nr = 0;
 
-	for (int i = first; i < nring; i++) {
-		int n = ring_sizes[i];
-		struct xch gate;
-		long rss0 = 0, k0 = 0;
+	if (phase == 1) {
+		int last = nring - 1, first = ring ? 0 : last;
 
-		rings[i] = ring_alloc(im->kind, n);
-		if (memory && i == nring - 1) {
-			xmake(&gate, im->kind, 0);
-			rings[i]->gate = &gate;
-			sleep_ms(50);
-			rss0 = bench_rss();
-			k0 = bench_kmem();
+		if (!ring && big)
+			return;		/* memory comes with the big ring */
+
+		for (int i = first; i <= last; i++) {
+			rings[i] = ring_make(im, sizes[i], memory && !big && i == last);
+			total += sizes[i];
+			snprintf(metric, sizeof(metric), "ns_per_hop_n%d", sizes[i]);
+			snprintf(cpu_metric, sizeof(cpu_metric), "cpu_ns_per_hop_n%d", sizes[i]);
+			row_init(&rows[nr++], im, metric, cpu_metric, ring_run, rings[i],
+				 ring_min_n(sizes[i]));
 		}
-		ring_start(rings[i]);
-		if (rings[i]->gate) {
-			long rss1 = bench_rss_settled(), k1 = bench_kmem();
-
-			memory_rows(im, n, 10000, rss0, rss1, k0, k1);
-			xclose(&gate, n);
-			/* Every member past the gate (blocked on its own channel). */
-			in_ctx(im->kind, census_run, rings[i]);
-			xfree(&gate);
-			rings[i]->gate = NULL;
+	} else {
+		if (!big)
+			return;
+		rings[nring] = ring_make(im, sizes[nring], memory);
+		total = sizes[nring];
+		snprintf(metric, sizeof(metric), "ns_per_hop_n%d", sizes[nring]);
+		snprintf(cpu_metric, sizeof(cpu_metric), "cpu_ns_per_hop_n%d", sizes[nring]);
+		row_init(&rows[nr++], im, metric, cpu_metric, ring_run, rings[nring],
+			 ring_min_n(sizes[nring]));
+		if (rings[0]) {
+			snprintf(metric, sizeof(metric), "ns_per_hop_n%d_beside%d", sizes[0], sizes[nring]);
+			snprintf(cpu_metric, sizeof(cpu_metric), "cpu_ns_per_hop_n%d_beside%d", sizes[0],
+				 sizes[nring]);
+			row_init(&rows[nr++], im, metric, cpu_metric, ring_run, rings[0],
+				 ring_min_n(sizes[0]));
 		}
-		total += n;
-		snprintf(metric, sizeof(metric), "ns_per_hop_n%d", n);
-		snprintf(cpu_metric, sizeof(cpu_metric), "cpu_ns_per_hop_n%d", n);
-		/*
-		 * Every member at least twice per run (once under --quick), and
-		 * enough hops that the start and the end of a run (a hand-off
-		 * from and back to the driver, which may wait for a sleeping
-		 * CPU) do not count: calibration by time alone would stop at a
-		 * few hops when they take a tenth of the target.
-		 */
-		row_init(&rows[i], im, metric, cpu_metric, ring_run, rings[i],
-			 quick ? (n > 500 ? n : 500) : (2L * n > 2000 ? 2L * n : 2000));
 	}
 	note("ring %s: %d members started in %.1f s", im->name, total,
 	     (double)(bench_now_ns() - t0) / 1e9);
 	if (!ring)
 		return;
-	run_case("ring", rows, nring);
-	for (int i = 0; i < nring; i++)
-		ring_report(rings[i], im);
+	run_case("ring", rows, nr);
+	/* The counters of each ring once (not of the N = 2 ring again). */
+	ring_report(rows[0].ctx, im);
+	for (int i = 1; i < nr && phase == 1; i++)
+		ring_report(rows[i].ctx, im);
+}
+
+/* ---- work-per-hop ---- */
+
+static const long work_ns[] = { 0, 100, 1000, 10000, 100000 };
+#define NWORK (int)(sizeof(work_ns) / sizeof(work_ns[0]))
+#define WORK_RING 16
+
+/* The ping-pong: the driver (client) and a server unit spawned per run. */
+struct wpp {
+	enum kind kind;
+	struct xch req, rep;
+	uint64_t work;		/* steps before each hop */
+	long rounds;
+	uint64_t sink[2];
+};
+
+static void *wpp_server(void *arg)
+{
+	struct wpp *w = arg;
+	uint64_t v = 0, x = w->sink[1];
+	int rc;
+
+	rc = xrecv(&w->req, &v);
+	for (long i = 0; !rc && i < w->rounds - 1; i++) {
+		x = bench_work(x, w->work);
+		rc = xsendrecv(&w->rep, v + 1, &w->req, &v);
+	}
+	x = bench_work(x, w->work);
+	if (!rc)
+		rc = xsend(&w->rep, v + 1);
+	if (rc)
+		die("work-per-hop: server", rc);
+	w->sink[1] = x;
+	return NULL;
+}
+
+/* One run: r->cur_n hops (cur_n / 2 round trips), each after the work. */
+static void wpp_run(void *p)
+{
+	struct row *r = p;
+	struct wpp *w = r->ctx;
+	struct unit u;
+	uint64_t t0, c0, v = 0, x = w->sink[0];
+	int rc = 0;
+
+	w->rounds = r->cur_n / 2;
+	spawn(w->kind, &u, wpp_server, w);
+	clock_start(&t0, &c0);
+	for (uint64_t i = 0; !rc && i < (uint64_t)w->rounds; i++) {
+		x = bench_work(x, w->work);
+		rc = xsendrecv(&w->req, i, &w->rep, &v);
+		if (!rc && v != i + 1)
+			fail("work-per-hop %s: reply %llu to request %llu", r->impl->name,
+			     (unsigned long long)v, (unsigned long long)i);
+	}
+	clock_stop(r, t0, c0);
+	if (rc)
+		die("work-per-hop: client", rc);
+	join(w->kind, &u);
+	w->sink[0] = x;
+}
+
+/* overhead_pct rows from the (sorted) wall times of @r: W = @work_ns. */
+static void overhead_row(struct row *r, const char *metric, double work)
+{
+	double pct[BENCH_MAX_REPS];
+
+	for (int k = 0; k < reps; k++)
+		pct[k] = (r->wall[k] - work) / work * 100;
+	bench_row("work-per-hop", r->impl->name, metric, pct, reps, "%");
+}
+
+/*
+ * Per impl and W, the ping-pong and a ring of WORK_RING units (rings of
+ * their own, left parked like the others), every row in one case so that
+ * their repetitions interleave.
+ */
+static void bench_work_per_hop(void)
+{
+	static struct row rows[3 * 2 * NWORK];
+	static struct wpp wpp[3 * NWORK];
+	static struct ring *wrings[3 * NWORK];
+	double wratio, work[3 * 2 * NWORK];
+	long wns[3 * 2 * NWORK];
+	char metric[48], cpu_metric[48];
+	uint64_t sink = 0;
+	int nr = 0, nw = 0;
+
+	bench_work_calibrate(quick ? 5e6 : 10e6, &wratio, &sink);
+	note("work-per-hop: %.3f ns per step (wall / CPU time %.2f while calibrating)",
+	     bench_work_ns_per_iter, wratio);
+	for (int i = 0; i < nimpls; i++) {
+		const struct impl *im = &impls[i];
+
+		bench_row1("work-per-hop", im->name, "work_steps_per_us",
+			   1000 / bench_work_ns_per_iter, "steps/us");
+		for (int j = 0; j < NWORK; j++) {
+			uint64_t steps = bench_work_iters((double)work_ns[j]);
+			struct wpp *w = &wpp[nw++];
+			struct ring *rg;
+
+			w->kind = im->kind;
+			w->work = steps;
+			w->sink[0] = w->sink[1] = (uint64_t)j;
+			xmake(&w->req, im->kind, 0);
+			xmake(&w->rep, im->kind, 0);
+			snprintf(metric, sizeof(metric), "ns_per_hop_w%ld", work_ns[j]);
+			snprintf(cpu_metric, sizeof(cpu_metric), "cpu_ns_per_hop_w%ld", work_ns[j]);
+			work[nr] = bench_work_ns(steps);
+			wns[nr] = work_ns[j];
+			row_init(&rows[nr], im, metric, cpu_metric, wpp_run, w, 20);
+			rows[nr].mult_n = 2;
+			rows[nr++].target = quick ? 8e6 : 40e6;
+
+			rg = wrings[nw - 1] = ring_alloc(im->kind, WORK_RING);
+			rg->work = steps;
+			ring_start(rg);
+			snprintf(metric, sizeof(metric), "ring_ns_per_hop_w%ld", work_ns[j]);
+			snprintf(cpu_metric, sizeof(cpu_metric), "cpu_ring_ns_per_hop_w%ld", work_ns[j]);
+			work[nr] = bench_work_ns(steps);
+			wns[nr] = work_ns[j];
+			row_init(&rows[nr], im, metric, cpu_metric, ring_run, rg, 2 * WORK_RING);
+			rows[nr++].target = quick ? 8e6 : 40e6;
+		}
+	}
+	run_case("work-per-hop", rows, nr);
+	for (int i = 0; i < nr; i++) {
+		if (work[i] <= 0)
+			continue;
+		snprintf(metric, sizeof(metric), "%soverhead_pct_w%ld",
+			 rows[i].run == ring_run ? "ring_" : "", wns[i]);
+		overhead_row(&rows[i], metric, work[i]);
+	}
+	/* The work's results, kept live. */
+	for (int i = 0; i < nw; i++) {
+		sink += wpp[i].sink[0] + wpp[i].sink[1];
+		for (int k = 0; k < WORK_RING; k++)
+			sink += wrings[i]->m[k].sink;
+	}
+	work_sink = sink;
 }
 
 /* ---- fanout ---- */
@@ -1087,8 +1393,8 @@ static int in_list(const char *list, const char *name)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: lws-scale [--quick] [--reps N] [--header] [--host] "
-		"[--only memory,ring,fanout,create,chan-throughput,chan-pingpong] "
+	fprintf(stderr, "usage: lws-scale [--quick] [--reps N] [--header] [--host] [--big-n N] "
+		"[--only memory,ring,fanout,create,chan-throughput,chan-pingpong,work-per-hop] "
 		"[--impls threads,condvar,coro]\n");
 	exit(2);
 }
@@ -1102,10 +1408,11 @@ int main(int argc, char **argv)
 		{ "host", no_argument, NULL, 'h' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "impls", required_argument, NULL, 'i' },
+		{ "big-n", required_argument, NULL, 'b' },
 		{ 0 }
 	};
 	static const char *const cases[] = { "memory", "ring", "fanout", "create",
-					     "chan-throughput", "chan-pingpong" };
+					     "chan-throughput", "chan-pingpong", "work-per-hop" };
 	const char *only = NULL, *want = "threads,condvar,coro";
 	int c, header = 0, host = 0, rc, coro = 0;
 
@@ -1117,6 +1424,7 @@ int main(int argc, char **argv)
 		case 'h': host = 1; break;
 		case 'o': only = optarg; break;
 		case 'i': want = optarg; break;
+		case 'b': big_n = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -1136,7 +1444,11 @@ int main(int argc, char **argv)
 		}
 	}
 	target_ns = quick ? 20e6 : 200e6;
-	nring = quick ? NRING_MAX - 1 : NRING_MAX;
+	nring = quick ? NRING_STD - 1 : NRING_STD;
+	if (big_n < 0)
+		big_n = quick ? 0 : BIG_N_FULL;
+	if (big_n > 0 && big_n <= ring_sizes[nring - 1])
+		usage();
 	prog_t0 = bench_now_ns();
 	rc = lwsw_init();
 	if (rc && rc != -ENOENT)
@@ -1167,12 +1479,22 @@ int main(int argc, char **argv)
 		/* Everything stays alive to the end: every impl's rings. */
 		long units = 0, threads = 0;
 
-		for (int i = 0; i < nring; i++)
-			units += ring_sizes[i];
-		for (int i = 0; i < nimpls; i++)
-			threads += impls[i].kind != K_CORO ? units : 0;
+		for (int i = 0; i < nimpls; i++) {
+			int sizes[NRING_MAX], nr = ring_list(&impls[i], sizes);
+			long u = in_list(only, "work-per-hop") ? NWORK * (WORK_RING + 1) : 0;
+
+			for (int j = 0; j < nr; j++)
+				u += sizes[j];
+			units += u;
+			threads += impls[i].kind != K_CORO ? u : 0;
+		}
 		sysctl_at_least(1, threads + 4096);
-		maps_make_room(units * nimpls, 2);
+		sysctl_at_least(2, threads + 32768);
+		if (!strcmp(lwsw_backend(), "switchto")) {
+			sysctl_at_least(3, threads + 1024);
+			sysctl_at_least(4, threads + 1024);
+		}
+		maps_make_room(units, 2);
 	}
 	if (header)
 		bench_header();
@@ -1196,21 +1518,28 @@ int main(int argc, char **argv)
 		note("chan-pingpong ...");
 		bench_pingpong();
 	}
+	if (in_list(only, "work-per-hop")) {
+		note("work-per-hop ...");
+		bench_work_per_hop();
+	}
 	/*
 	 * The rings last: their parked threads stay to the end, so the cases
-	 * that spawn threads (fanout, create, chan-throughput) run before,
-	 * in a process without 22,000 parked threads.  Threads: memory comes
-	 * with the largest ring (its members).
+	 * that spawn threads (fanout, create, chan-throughput, work-per-hop)
+	 * run before, in a process without 100,000 parked threads.  Memory
+	 * comes with the largest ring (its members), for coroutines when they
+	 * have a big ring.
 	 */
-	for (int i = 0; i < nimpls; i++) {
-		int ring = in_list(only, "ring"), mem = in_list(only, "memory");
+	for (int phase = 1; phase <= 2; phase++)
+		for (int i = 0; i < nimpls; i++) {
+			int ring = in_list(only, "ring"), mem = in_list(only, "memory");
 
-		if (impls[i].kind == K_CORO ? !ring : !ring && !mem)
-			continue;
-		note("ring %s ...", impls[i].name);
-		bench_ring_impl(&impls[i], ring, mem && impls[i].kind != K_CORO);
-	}
-	if (coro && in_list(only, "memory")) {
+			mem = mem && (impls[i].kind != K_CORO || big_n > 0);
+			if ((!ring && !mem) || (phase == 2 && !(big_n > 0 && impl_big(&impls[i]))))
+				continue;
+			note("ring %s%s ...", impls[i].name, phase == 2 ? " (the big ring)" : "");
+			bench_ring_impl(i, ring, mem, phase);
+		}
+	if (coro && big_n <= 0 && in_list(only, "memory")) {
 		note("memory coro ...");
 		bench_memory_coro(&impls[nimpls - 1]);
 	}

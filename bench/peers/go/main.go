@@ -6,7 +6,7 @@
 // ("kernel,case,impl,metric,value,unit,p10,p90,runs"; value = median of
 // the repetitions, p10/p90 by nearest rank), impl "go".
 //
-//	lws-go [-quick] [-reps N] [-host] [-header] [-only CASE,...]
+//	lws-go [-quick] [-reps N] [-host] [-header] [-big-n N] [-only CASE,...]
 //
 // Cases (-only takes a comma-separated list of these names):
 //
@@ -28,12 +28,13 @@
 //	                 on one channel of capacity 128, every message summed
 //	                 and the sum checked; msgs_per_s_pairs4: 4 such pairs
 //	                 on 4 channels at once (total messages / wall time).
-//	ring             ns_per_hop_n<N>, N = 2, 16, 128, 1024, 10000: N
+//	ring             ns_per_hop_n<N>, N = 2, 16, 128, 1024, 10000 and (not
+//	                 under -quick; -big-n sets it, 0 drops it) 100000: N
 //	                 goroutines in a ring of unbuffered channels pass one
 //	                 token (a hop budget, decremented per hop) around; the
 //	                 rings are built once, all of them stay alive (blocked)
 //	                 while the case runs, and every repetition is at
-//	                 least ~0.2 s.
+//	                 least ~0.2 s and 2 N hops.
 //	create           ns_per_unit: `go f(i, done)` of a goroutine that sends
 //	                 i on a channel of capacity 1 and returns, then the
 //	                 receive of it (checked), one at a time.
@@ -43,13 +44,30 @@
 //	                 /proc/self/statm, after a GC and a return of free
 //	                 memory to the OS before; units: N.  Goroutine
 //	                 stacks, g structures and the sudogs of the blocked
-//	                 receivers all show in RSS; the kernel's own memory is
-//	                 not involved (no threads are created for them).
+//	                 receivers all show in RSS; the kernel's own memory
+//	                 hardly grows (no threads are created for them):
+//	                 kernel_bytes_per_unit (KernelStack + PageTables of
+//	                 /proc/meminfo) and system_bytes_per_unit (the fall of
+//	                 MemFree) as lws-scale has them, where /proc/meminfo
+//	                 can be read; create_ns_per_unit (and cpu_): from the
+//	                 first go statement until all N are blocked, per unit.
 //	fanout           ns_per_msg_n<N>, N = 1, 4, 16, 64: the main goroutine
 //	                 sends on one unbuffered channel that N consumer
 //	                 goroutines receive from (started before the clock,
 //	                 the channel closed after it); count and sum of the
 //	                 received messages checked.
+//	work-per-hop     ns_per_hop_w<W> and overhead_pct_w<W> (W > 0), W = 0,
+//	                 100, 1000, 10000 and 100000 ns: as lws-scale's case
+//	                 (bench/vm/scale.c), hand-offs with W ns of real work
+//	                 before each (workRun(), the loop of
+//	                 bench/common/work.h, calibrated once per process
+//	                 against the thread's CPU time; row work_steps_per_us):
+//	                 a ping-pong of the main goroutine and a server
+//	                 goroutine (a hop is one direction), and
+//	                 ring_ns_per_hop_w<W> and ring_overhead_pct_w<W>, a ring
+//	                 of 16 goroutines that each work W before forwarding.
+//	                 overhead_pct = (ns_per_hop - W) / W * 100.  A
+//	                 repetition is about 40 ms (-quick: 8 ms), whatever W.
 //
 // Every time figure has a cpu_ row beside it: the user + system CPU time of
 // the whole process (getrusage RUSAGE_SELF, all of the runtime's threads,
@@ -63,10 +81,11 @@
 // the machine's speed hits every row alike.  Sizing by time rather than by
 // count keeps the run length the same on the host and in an emulated VM.
 //
-// The program reads nothing but /proc/self/statm (the Go 1.19 runtime also
-// tries /sys/kernel/mm/transparent_hugepage/hpage_pmd_size at start and
-// does without it): it runs in the test VM's busybox initramfs as a static
-// binary (build.sh), with an empty environment, no /etc and no /sys.
+// The program reads nothing but /proc/self/statm and /proc/meminfo (the Go
+// 1.19 runtime also tries /sys/kernel/mm/transparent_hugepage/hpage_pmd_size
+// at start and does without it): it runs in the test VM's busybox initramfs
+// as a static binary (build.sh), with an empty environment, no /etc and no
+// /sys.
 package main
 
 import (
@@ -82,6 +101,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 const maxReps = 64 // BENCH_MAX_REPS
@@ -89,7 +109,8 @@ const maxReps = 64 // BENCH_MAX_REPS
 var (
 	reps    = 5
 	target  = 500 * time.Millisecond // wall time of one repetition
-	kernel  string                   // the kernel column
+	quick   bool
+	kernel  string // the kernel column
 	program = "lws-go"
 )
 
@@ -116,7 +137,12 @@ func cpuNs() int64 {
 // clock is the start of a timed interval: wall and CPU time.
 type clock struct{ wall, cpu int64 }
 
-func start() clock { return clock{monoNs(), cpuNs()} }
+// The wall clock is read inside the CPU time's readings (getrusage sums
+// over all of the process's threads), as lws-scale does.
+func start() clock {
+	c := cpuNs()
+	return clock{monoNs(), c}
+}
 
 // stop returns the wall and CPU ns since c.
 func (c clock) stop() (int64, int64) {
@@ -354,6 +380,7 @@ func benchChanThroughput() {
 type ring struct {
 	ch   []chan int64
 	done chan int
+	work int64 // steps of work before each forward (work-per-hop)
 }
 
 // ringMember forwards the token, a hop budget, to the next member; the
@@ -368,14 +395,34 @@ func ringMember(id int, in <-chan int64, out chan<- int64, done chan<- int) {
 	}
 }
 
-func newRing(n int) *ring {
-	r := &ring{ch: make([]chan int64, n), done: make(chan int)}
+// workMember is ringMember with the work before each forward.
+func workMember(id int, in <-chan int64, out chan<- int64, done chan<- int, work int64) {
+	x := uint64(id)
+	for v := range in {
+		if v == 0 {
+			done <- id
+		} else {
+			x = workRun(x, work)
+			out <- v - 1
+		}
+	}
+	keep(x)
+}
+
+func newRing(n int) *ring { return newWorkRing(n, 0) }
+
+func newWorkRing(n int, work int64) *ring {
+	r := &ring{ch: make([]chan int64, n), done: make(chan int), work: work}
 
 	for i := range r.ch {
 		r.ch[i] = make(chan int64)
 	}
 	for i := range r.ch {
-		go ringMember(i, r.ch[i], r.ch[(i+1)%n], r.done)
+		if work > 0 {
+			go workMember(i, r.ch[i], r.ch[(i+1)%n], r.done, work)
+		} else {
+			go ringMember(i, r.ch[i], r.ch[(i+1)%n], r.done)
+		}
 	}
 	return r
 }
@@ -398,6 +445,9 @@ func (r *ring) close() {
 	}
 }
 
+// bigN is the size of the big ring (-big-n): 100,000, none under -quick.
+var bigN = -1
+
 func benchRing() {
 	var rows []*row
 	var rings []*ring
@@ -406,7 +456,11 @@ func benchRing() {
 		t = 200 * time.Millisecond
 	}
 
-	for _, n := range []int{2, 16, 128, 1024, 10000} {
+	sizes := []int{2, 16, 128, 1024, 10000}
+	if bigN > 0 {
+		sizes = append(sizes, bigN)
+	}
+	for _, n := range sizes {
 		r := newRing(n)
 		rings = append(rings, r)
 		rows = append(rows, &row{
@@ -498,21 +552,51 @@ func settle() int64 {
 	return prev
 }
 
+// meminfo is a field of /proc/meminfo in bytes, or -1.
+func meminfo(field string) int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == field+":" {
+			if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return -1
+}
+
+// kmem is KernelStack + PageTables (bench/common/procmem.h's bench_kmem()), or -1.
+func kmem() int64 {
+	ks, pt := meminfo("KernelStack"), meminfo("PageTables")
+	if ks < 0 || pt < 0 {
+		return -1
+	}
+	return ks + pt
+}
+
 func benchMemory() {
 	var ms0, ms1 runtime.MemStats
 
 	runtime.GC()
 	debug.FreeOSMemory()
 	rss0 := settle()
+	k0, f0 := kmem(), meminfo("MemFree")
 	runtime.ReadMemStats(&ms0)
 	g0 := runtime.NumGoroutine()
 	memReady.Add(memUnits)
 	memExited.Add(memUnits)
+	c := start()
 	for i := 0; i < memUnits; i++ {
 		go memBlocker()
 	}
 	memReady.Wait()
+	cw, cc := c.stop()
 	rss1 := settle()
+	k1, f1 := kmem(), meminfo("MemFree")
 	runtime.ReadMemStats(&ms1)
 	if g := runtime.NumGoroutine() - g0; g < memUnits {
 		die("memory: %d goroutines alive, want %d", g, memUnits)
@@ -523,6 +607,14 @@ func benchMemory() {
 		(int64(ms1.StackInuse)-int64(ms0.StackInuse))>>10,
 		(int64(ms1.Sys)-int64(ms0.Sys))>>10)
 	emit1("memory", "bytes_per_unit", float64(rss1-rss0)/memUnits, "bytes")
+	if k0 >= 0 && k1 >= 0 {
+		emit1("memory", "kernel_bytes_per_unit", float64(k1-k0)/memUnits, "bytes")
+	}
+	if f0 >= 0 && f1 >= 0 {
+		emit1("memory", "system_bytes_per_unit", float64(f0-f1)/memUnits, "bytes")
+	}
+	emit1("memory", "create_ns_per_unit", float64(cw)/memUnits, "ns")
+	emit1("memory", "cpu_create_ns_per_unit", float64(cc)/memUnits, "ns")
 	emit1("memory", "units", memUnits, "count")
 	close(memCh)
 	memExited.Wait()
@@ -587,6 +679,174 @@ func benchFanout() {
 	runCase("fanout", rows)
 }
 
+// ---- work-per-hop ----
+
+// workRun is bench/common/work.h's bench_work(): iters steps of a chain of
+// 64-bit multiply-adds, each depending on the one before (nothing to
+// vectorise or overlap); the caller keeps the result.
+func workRun(x uint64, iters int64) uint64 {
+	for i := int64(0); i < iters; i++ {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	return x
+}
+
+var workSink uint64 // the work's results, kept live
+
+func keep(x uint64) { atomic.AddUint64(&workSink, x) }
+
+// threadCPUNs is clock_gettime(CLOCK_THREAD_CPUTIME_ID) of the calling
+// thread (the goroutine must be locked to it).
+func threadCPUNs() int64 {
+	var ts syscall.Timespec
+
+	if _, _, e := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, 3, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+		die("clock_gettime(CLOCK_THREAD_CPUTIME_ID): %v", e)
+	}
+	return ts.Nano()
+}
+
+var workNsPerStep float64
+
+// workCalibrate is bench_work_calibrate(): a run sized to take runNs of the
+// thread's CPU time, timed 7 times; ns per step is the fastest run's (see
+// there why).  Returns the median run's wall time over CPU time too.
+func workCalibrate(runNs float64) (float64, float64) {
+	var per, ratio [7]float64
+	var c0, c1 int64
+	iters, x := int64(1000), uint64(1)
+
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for {
+		c0 = threadCPUNs()
+		x = workRun(x, iters)
+		c1 = threadCPUNs()
+		if float64(c1-c0) >= runNs/4 || iters >= 1<<40 {
+			break
+		}
+		iters *= 4
+	}
+	if c1 <= c0 {
+		c1 = c0 + 1
+	}
+	iters = int64(float64(iters)*runNs/float64(c1-c0)) + 1
+	for i := range per {
+		t0 := monoNs()
+		c0 = threadCPUNs()
+		x = workRun(x, iters)
+		c1 = threadCPUNs()
+		t1 := monoNs()
+		if c1 <= c0 {
+			c1 = c0 + 1
+		}
+		per[i] = float64(c1-c0) / float64(iters)
+		ratio[i] = float64(t1-t0) / float64(c1-c0)
+	}
+	keep(x)
+	sort.Float64s(per[:])
+	sort.Float64s(ratio[:])
+	workNsPerStep = per[0]
+	if workNsPerStep <= 0 {
+		workNsPerStep = 1e-3
+	}
+	return workNsPerStep, ratio[3]
+}
+
+// workSteps is bench_work_iters(): the steps of about ns of work.
+func workSteps(ns float64) int64 {
+	if ns <= 0 {
+		return 0
+	}
+	n := ns / workNsPerStep
+	if n < 1 {
+		return 1
+	}
+	return int64(n + 0.5)
+}
+
+func wppServer(req <-chan int64, rep chan<- int64, work int64) {
+	x := uint64(1)
+	for v := range req {
+		x = workRun(x, work)
+		rep <- v + 1
+	}
+	keep(x)
+}
+
+// wppRun: n hops (n / 2 round trips) of the ping-pong, each after work steps.
+func wppRun(work int64) func(n int64) (int64, int64) {
+	return func(n int64) (int64, int64) {
+		req, rep := make(chan int64), make(chan int64)
+		x := uint64(0)
+
+		go wppServer(req, rep, work)
+		c := start()
+		for i := int64(0); i < n/2; i++ {
+			x = workRun(x, work)
+			req <- i
+			if v := <-rep; v != i+1 {
+				die("work-per-hop: reply %d to request %d", v, i)
+			}
+		}
+		w, cpu := c.stop()
+		close(req)
+		keep(x)
+		return w, cpu
+	}
+}
+
+func benchWorkPerHop() {
+	var rows []*row
+	var rings []*ring
+	var work []float64 // what a row's steps take, ns (0: no work)
+	var wns []int
+	t := 40 * time.Millisecond
+	calib := 10e6
+
+	if quick {
+		t, calib = 8*time.Millisecond, 5e6
+	}
+	ns, ratio := workCalibrate(calib)
+	fmt.Fprintf(os.Stderr, "%s: work-per-hop: %.3f ns per step (wall / CPU time %.2f while calibrating)\n",
+		program, ns, ratio)
+	emit1("work-per-hop", "work_steps_per_us", 1000/ns, "steps/us")
+	for _, w := range []int{0, 100, 1000, 10000, 100000} {
+		steps := workSteps(float64(w))
+		r := newWorkRing(16, steps)
+		rings = append(rings, r)
+		rows = append(rows, &row{
+			metric: fmt.Sprintf("ns_per_hop_w%d", w),
+			cpu:    fmt.Sprintf("cpu_ns_per_hop_w%d", w),
+			target: t, minN: 20, multN: 2, run: wppRun(steps),
+		}, &row{
+			metric: fmt.Sprintf("ring_ns_per_hop_w%d", w),
+			cpu:    fmt.Sprintf("cpu_ring_ns_per_hop_w%d", w),
+			target: t, minN: 32, run: r.run,
+		})
+		work = append(work, float64(steps)*workNsPerStep, float64(steps)*workNsPerStep)
+		wns = append(wns, w, w)
+	}
+	runCase("work-per-hop", rows)
+	for i, r := range rows {
+		if work[i] <= 0 {
+			continue
+		}
+		pct := make([]float64, len(r.wall))
+		for k, x := range r.wall {
+			pct[k] = (x - work[i]) / work[i] * 100
+		}
+		prefix := ""
+		if strings.HasPrefix(r.metric, "ring_") {
+			prefix = "ring_"
+		}
+		emit("work-per-hop", fmt.Sprintf("%soverhead_pct_w%d", prefix, wns[i]), pct, "%")
+	}
+	for _, r := range rings {
+		r.close()
+	}
+}
+
 // ---- main ----
 
 var cases = []struct {
@@ -603,16 +863,18 @@ var cases = []struct {
 	{"memory", benchMemory},
 	{"ring", benchRing},
 	{"fanout", benchFanout},
+	{"work-per-hop", benchWorkPerHop},
 }
 
 func main() {
-	quick := flag.Bool("quick", false, "runs about 5x shorter")
+	flag.BoolVar(&quick, "quick", false, "runs about 5x shorter")
+	flag.IntVar(&bigN, "big-n", bigN, "size of the big ring (default 100000, none with -quick; 0: none)")
 	flag.IntVar(&reps, "reps", reps, "timed repetitions per row (1..64)")
 	host := flag.Bool("host", false, `kernel column "host" instead of the kernel release`)
 	header := flag.Bool("header", false, "print the CSV header first")
 	only := flag.String("only", "", "comma-separated cases to run (default: all)")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: %s [-quick] [-reps N] [-host] [-header] [-only CASE,...]\ncases:", program)
+		fmt.Fprintf(os.Stderr, "usage: %s [-quick] [-reps N] [-host] [-header] [-big-n N] [-only CASE,...]\ncases:", program)
 		for _, c := range cases {
 			fmt.Fprintf(os.Stderr, " %s", c.name)
 		}
@@ -624,8 +886,14 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if *quick {
+	if quick {
 		target /= 5
+	}
+	if bigN < 0 {
+		bigN = 100000
+		if quick {
+			bigN = 0
+		}
 	}
 	sel := map[string]bool{}
 	if *only != "" {
