@@ -25,7 +25,12 @@
 
 #include "lwswitch_internal.h"
 
-static DEFINE_HASHTABLE(lws_tasks, 8);
+/*
+ * Every task's exit on the system looks its bucket up while any member
+ * exists, so the chains must stay short however many members users make:
+ * 4,096 buckets (32 KiB) keep 100,000 members at ~25 per chain.
+ */
+static DEFINE_HASHTABLE(lws_tasks, 12);
 static DEFINE_SPINLOCK(lws_tasks_lock);
 
 void lws_task_hash_add(struct lws_member *m)
