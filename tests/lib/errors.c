@@ -294,6 +294,23 @@ static void *close_from_a_non_member(void *p)
 	return NULL;
 }
 
+/*
+ * The stand-in module with one member slot, which the calling thread takes
+ * (a try_recv on the new unbuffered channel *@ch joins the domain).
+ */
+static int take_the_only_member_slot(lwsw_chan_t **ch)
+{
+	int v;
+
+	setenv("FAKE_LWSWITCH_MAX_MEMBERS", "1", 1);
+	setenv("LWSW_BACKEND", "switchto", 1);
+	if (lwsw_chan_make(ch, sizeof(int), 0))
+		return -1;
+	if (lwsw_chan_try_recv(*ch, &v) != -EAGAIN)
+		return -1;
+	return strcmp(lwsw_backend(), "switchto") ? -1 : 0;
+}
+
 TEST(close_by_a_thread_that_cannot_join_is_enospc)
 {
 	struct closer cl = { 0 };
@@ -303,12 +320,7 @@ TEST(close_by_a_thread_that_cannot_join_is_enospc)
 
 	if (!&fake_lwswitch_linked)
 		SKIP(return, "needs the stand-in module (lib-fakemod)");
-	setenv("FAKE_LWSWITCH_MAX_MEMBERS", "1", 1);
-	setenv("LWSW_BACKEND", "switchto", 1);
-	ASSERT_EQ(0, lwsw_chan_make(&ch, sizeof(int), 0));
-	/* This thread takes the one member slot. */
-	ASSERT_EQ(-EAGAIN, lwsw_chan_try_recv(ch, &v));
-	ASSERT_STREQ("switchto", lwsw_backend());
+	ASSERT_EQ(0, take_the_only_member_slot(&ch));
 	cl.ch = ch;
 	ASSERT_EQ(0, pthread_create(&t, NULL, close_from_a_non_member, &cl));
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -325,14 +337,10 @@ TEST(coroutine_workers_that_cannot_join_fail_the_start)
 #ifdef LWSW_TEST_CORO
 	struct lwsw_co_config one = { .workers = 1 };
 	lwsw_chan_t *ch;
-	int v = 0;
 
 	if (!&fake_lwswitch_linked)
 		SKIP(return, "needs the stand-in module (lib-fakemod)");
-	setenv("FAKE_LWSWITCH_MAX_MEMBERS", "1", 1);
-	setenv("LWSW_BACKEND", "switchto", 1);
-	ASSERT_EQ(0, lwsw_chan_make(&ch, sizeof(int), 0));
-	ASSERT_EQ(-EAGAIN, lwsw_chan_try_recv(ch, &v));	/* the one slot */
+	ASSERT_EQ(0, take_the_only_member_slot(&ch));
 	EXPECT_EQ(-ENOSPC, lwsw_co_start(&one));
 	EXPECT_EQ(-ENXIO, lwsw_co_stop());		/* nothing left running */
 	setenv("FAKE_LWSWITCH_MAX_MEMBERS", "2", 1);
