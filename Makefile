@@ -12,8 +12,9 @@
 #   make examples   build examples/; make check-examples runs them
 #   make check-loaded  make check while one CPU-bound process per core runs
 #   make distcheck  clone HEAD into an empty directory, make bench QUICK=1 there
-#   make check-debug  the VM suite and a long fault/stress/fuzz campaign on a
-#                   lockdep+KASAN+kmemleak kernel built from linux-source-6.1
+#   make check-debug  the VM suite and a long fault/stress/fuzz campaign on
+#                   lockdep+KASAN+kmemleak kernels built from linux-source-6.1
+#                   and -6.12 (DEBUG_SERIES=6.12: one of them)
 #   make man        the man pages, generated from the headers' kernel-doc, in
 #                   build/man/ (make check-man checks them; make install
 #                   installs them)
