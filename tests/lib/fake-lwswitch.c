@@ -133,6 +133,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 	struct lwswitch_hop *h = arg;
 	struct lwswitch_info *info = arg;
 	int64_t deadline;
+	uint64_t limit;
 	int rc;
 
 	switch (req) {
@@ -152,9 +153,11 @@ static int fake_ioctl(unsigned long req, void *arg)
 			return -EINVAL;
 		if (my_handle)
 			return -EEXIST;
+		limit = env_u64("FAKE_LWSWITCH_MAX_MEMBERS", FAKE_MAX_MEMBERS);
+		if (limit > FAKE_MAX_MEMBERS)
+			limit = FAKE_MAX_MEMBERS;
 		pthread_mutex_lock(&lock);
-		for (uint32_t i = 1; i <= FAKE_MAX_MEMBERS &&
-				     i <= env_u64("FAKE_LWSWITCH_MAX_MEMBERS", FAKE_MAX_MEMBERS); i++) {
+		for (uint32_t i = 1; i <= limit; i++) {
 			if (!members[i].used) {
 				members[i].used = 1;
 				__atomic_store_n(&members[i].token, 0, __ATOMIC_RELAXED);
